@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcopy: every difference between the kernel lines zcopy supports.
+ *
+ * The rest of the module reads as if there were one kernel. Supported:
+ * 6.1 (Debian bookworm) and 6.12 (bookworm-backports), x86_64.
+ */
+#ifndef _ZCOPY_COMPAT_H
+#define _ZCOPY_COMPAT_H
+
+#include <linux/preempt.h>
+#include <linux/uio.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "zcopy needs Linux 6.1 or later"
+#endif
+
+#ifndef CONFIG_64BIT
+#error "zcopy's per-CPU 64-bit counters assume a 64-bit kernel"
+#endif
+
+/*
+ * Until 6.5, sendfile and splice reached TCP through ->sendpage
+ * (do_tcp_sendpages); since, through sendmsg with MSG_SPLICE_PAGES.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define ZC_HAVE_SENDPAGE	1
+#else
+#define ZC_HAVE_SENDPAGE	0
+#endif
+
+/*
+ * 6.12 added the dma tracepoints (dma_map_page, dma_map_sg); before, the
+ * mapping functions are probed at entry. Both paths see every mapping
+ * exactly once: dma_map_sg_attrs and dma_map_sgtable do not call each
+ * other, and the tracepoints fire once per mapping call.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define ZC_HAVE_DMA_TRACEPOINTS	1
+#else
+#define ZC_HAVE_DMA_TRACEPOINTS	0
+#endif
+
+/* The checksumming copy from an iterator was renamed and moved in 6.2. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter"
+#else
+#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter_full"
+#endif
+
+/*
+ * 6.1 splice reads fill a pipe through an ITER_PIPE iterator:
+ * copy_page_to_iter() then takes a page reference (no copy), while
+ * _copy_to_iter() copies into new pipe pages. ITER_PIPE is gone in 6.4.
+ */
+static inline bool zc_iter_is_pipe(const struct iov_iter *i)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+	return iov_iter_is_pipe(i);
+#else
+	return false;
+#endif
+}
+
+/*
+ * What the x86 int3 exception entry adds to the preempt count before a
+ * breakpoint kprobe's handler runs (irqentry_nmi_enter, since 5.9).
+ */
+#define ZC_INT3_PREEMPT_OFFSET	(NMI_OFFSET + HARDIRQ_OFFSET)
+
+#endif /* _ZCOPY_COMPAT_H */

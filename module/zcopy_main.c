@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: measure CPU copies against DMA on the file-to-socket paths.
+ *
+ * Module entry: parameters, and init/exit of the parts in the order they
+ * depend on each other.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "zcopy.h"
+
+/* Serialises sessions, probe (un)registration, resets and counter reads. */
+DEFINE_MUTEX(zc_lock);
+
+unsigned int zc_max_sessions = 16;
+module_param_named(max_sessions, zc_max_sessions, uint, 0444);
+MODULE_PARM_DESC(max_sessions,
+		 "Maximum number of accounting sessions at once (1-1024, default 16)");
+
+static int __init zc_init(void)
+{
+	int err;
+
+	if (!zc_max_sessions || zc_max_sessions > 1024) {
+		pr_err("zcopy: max_sessions=%u is out of range 1-1024\n",
+		       zc_max_sessions);
+		return -EINVAL;
+	}
+
+	err = zc_stats_init();
+	if (err)
+		return err;
+	err = zc_nl_init();
+	if (err)
+		goto err_stats;
+	err = zc_chrdev_init();
+	if (err)
+		goto err_nl;
+	return 0;
+
+err_nl:
+	zc_nl_exit();
+err_stats:
+	zc_stats_exit();
+	return err;
+}
+
+static void __exit zc_exit(void)
+{
+	zc_chrdev_exit();
+	zc_nl_exit();
+	zc_session_exit();
+	zc_probes_exit();
+	zc_stats_exit();
+}
+
+module_init(zc_init);
+module_exit(zc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The zcopy developers");
+MODULE_DESCRIPTION("Accounts CPU copies against DMA mappings on file-to-socket paths");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: the "zcopy" generic netlink family.
+ *
+ * Documentation/netlink/specs/zcopy.yaml describes it; the request
+ * policies are generated from it (zcopy_nl_gen.c).
+ */
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "zcopy.h"
+#include "zcopy_nl_gen.h"
+
+/* Counter n is attribute n + 2 of the counters nest (1 is the pad). */
+static_assert(ZCOPY_A_COUNTERS_COPY_U2K_BYTES - ZCOPY_COUNTER_COPY_U2K_BYTES == 2);
+static_assert(ZCOPY_A_COUNTERS_MAX - ZC_NR_COUNTERS == 1);
+
+enum {
+	ZC_NL_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group zc_nl_mcgrps[] = {
+	[ZC_NL_MCGRP_EVENTS] = {
+		.name = ZCOPY_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+/* Operations without request attributes still reject unknown ones. */
+static const struct nla_policy zc_nl_no_attrs_policy[1] = {};
+
+static struct genl_family zc_nl_family;
+static bool zc_nl_registered;
+
+static int zc_nl_put_counters(struct sk_buff *skb, const struct zc_pcpu *t)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, ZCOPY_A_COUNTERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ZC_NR_COUNTERS; i++)
+		if (nla_put_u64_64bit(skb, ZCOPY_A_COUNTERS_COPY_U2K_BYTES + i,
+				      t->ctr[i], ZCOPY_A_COUNTERS_PAD))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int zc_nl_put_site(struct sk_buff *skb, unsigned int id,
+			  const struct zc_pcpu *t)
+{
+	const struct zc_site *site = zc_site(id);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, ZCOPY_A_SITE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, ZCOPY_A_SITE_FUNCTION, site->func) ||
+	    nla_put_string(skb, ZCOPY_A_SITE_PRIMITIVE,
+			   zc_prim_name(site->prim)) ||
+	    nla_put_u32(skb, ZCOPY_A_SITE_KIND, site->kind) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_SITE_BYTES, t->site_bytes[id],
+			      ZCOPY_A_SITE_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_SITE_CALLS, t->site_calls[id],
+			      ZCOPY_A_SITE_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int zc_nl_put_dev(struct sk_buff *skb, unsigned int id,
+			 const struct zc_pcpu *t)
+{
+	const struct zc_dev *d = zc_dev(id);
+	const u64 *b = t->dev_bytes[id];
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, ZCOPY_A_DEVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, ZCOPY_A_DEVICE_NAME, d->name) ||
+	    nla_put_string(skb, ZCOPY_A_DEVICE_DRIVER, d->driver) ||
+	    (d->label[0] &&
+	     nla_put_string(skb, ZCOPY_A_DEVICE_LABEL, d->label)) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_DEVICE_TO_DEV_BYTES, b[ZC_DMA_TO],
+			      ZCOPY_A_DEVICE_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_DEVICE_FROM_DEV_BYTES,
+			      b[ZC_DMA_FROM], ZCOPY_A_DEVICE_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_DEVICE_BIDI_BYTES, b[ZC_DMA_BIDI],
+			      ZCOPY_A_DEVICE_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_DEVICE_MAPS, t->dev_maps[id],
+			      ZCOPY_A_DEVICE_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Counters, and the sites and devices that saw anything. */
+static int zc_nl_put_totals(struct sk_buff *skb, const struct zc_pcpu *t)
+{
+	unsigned int i, n;
+
+	if (zc_nl_put_counters(skb, t))
+		return -EMSGSIZE;
+	n = zc_sites_count();
+	for (i = 0; i < n; i++)
+		if (t->site_calls[i] && zc_nl_put_site(skb, i, t))
+			return -EMSGSIZE;
+	n = zc_devs_count();
+	for (i = 0; i < n; i++)
+		if (t->dev_maps[i] && zc_nl_put_dev(skb, i, t))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* Context: under zc_lock. */
+static int zc_nl_session_fill(struct sk_buff *skb, struct zc_session *s,
+			      u32 portid, u32 seq, int flags, u8 cmd,
+			      struct zc_pcpu *t)
+{
+	unsigned int i;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &zc_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	zc_counters_read(&s->counters, t);
+	if (nla_put_u32(skb, ZCOPY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, ZCOPY_A_PID, s->pid) ||
+	    nla_put_u32(skb, ZCOPY_A_FLAGS, s->flags) ||
+	    nla_put_u32(skb, ZCOPY_A_SAMPLE_MS, s->sample_ms) ||
+	    nla_put_u32(skb, ZCOPY_A_OWNER_PID, s->owner_pid) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_ELAPSED_NS,
+			      ktime_get_ns() - s->start_ns, ZCOPY_A_PAD))
+		goto err_cancel;
+	for (i = 0; i < s->ndevfilter; i++)
+		if (nla_put_string(skb, ZCOPY_A_DEVFILTER, s->devfilter[i]))
+			goto err_cancel;
+	if (zc_nl_put_totals(skb, t))
+		goto err_cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static bool zc_nl_may_see(const struct sk_buff *skb,
+			  const struct zc_session *s)
+{
+	return netlink_capable(skb, CAP_NET_ADMIN) ||
+	       uid_eq(s->owner_uid, current_uid());
+}
+
+static int zc_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct zc_pcpu *t;
+	void *hdr;
+	int err = -EMSGSIZE;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	msg = genlmsg_new(SZ_16K, GFP_KERNEL);
+	if (!t || !msg) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	hdr = genlmsg_put_reply(msg, info, &zc_nl_family, 0, info->genlhdr->cmd);
+	if (!hdr)
+		goto err_free;
+
+	mutex_lock(&zc_lock);
+	zc_counters_read(&zc_global, t);
+	if (nla_put_u32(msg, ZCOPY_A_VERSION, ZCOPY_FAMILY_VERSION) ||
+	    nla_put_u8(msg, ZCOPY_A_ARMED, zc_armed()) ||
+	    nla_put_u32(msg, ZCOPY_A_SESSIONS, zc_sessions_count()) ||
+	    nla_put_u32(msg, ZCOPY_A_MAX_SESSIONS, zc_max_sessions) ||
+	    zc_nl_put_totals(msg, t)) {
+		mutex_unlock(&zc_lock);
+		goto err_free;
+	}
+	mutex_unlock(&zc_lock);
+	kfree(t);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	kfree(t);
+	return err;
+}
+
+/* Reply to @info with the session's attributes. */
+static int zc_nl_session_reply(struct zc_session *s, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	struct zc_pcpu *t;
+	int err;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	msg = genlmsg_new(SZ_16K, GFP_KERNEL);
+	if (!t || !msg) {
+		nlmsg_free(msg);
+		kfree(t);
+		return -ENOMEM;
+	}
+	mutex_lock(&zc_lock);
+	err = zc_nl_session_fill(msg, s, info->snd_portid, info->snd_seq, 0,
+				 info->genlhdr->cmd, t);
+	mutex_unlock(&zc_lock);
+	kfree(t);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static struct zc_session *zc_nl_session_from(struct genl_info *info)
+{
+	struct zc_session *s;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_SESSION_ID))
+		return ERR_PTR(-EINVAL);
+	s = zc_session_get(nla_get_u32(info->attrs[ZCOPY_A_SESSION_ID]));
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[ZCOPY_A_SESSION_ID],
+				    "no such session");
+		return ERR_PTR(-ENOENT);
+	}
+	return s;
+}
+
+static int zc_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zc_session *s = zc_nl_session_from(info);
+	int err;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!zc_nl_may_see(skb, s)) {
+		GENL_SET_ERR_MSG(info,
+				 "session belongs to another user (CAP_NET_ADMIN needed)");
+		err = -EPERM;
+	} else {
+		err = zc_nl_session_reply(s, info);
+	}
+	zc_session_put(s);
+	return err;
+}
+
+static int zc_nl_session_get_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	unsigned int idx = 0, skip = cb->args[0];
+	struct zc_session *s;
+	struct zc_pcpu *t;
+	int err = 0;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	mutex_lock(&zc_lock);
+	for (s = zc_session_next(NULL); s; s = zc_session_next(s)) {
+		if (!zc_nl_may_see(cb->skb, s))
+			continue;
+		if (idx++ < skip)
+			continue;
+		err = zc_nl_session_fill(skb, s, NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					 ZCOPY_CMD_SESSION_GET, t);
+		if (err) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&zc_lock);
+	kfree(t);
+	cb->args[0] = idx;
+	if (err && idx == skip)
+		return err;	/* a single session does not fit */
+	return skb->len;
+}
+
+static int zc_nl_devfilter(struct genl_info *info, struct zc_session_args *a)
+{
+	struct nlattr *attr;
+	int rem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != ZCOPY_A_DEVFILTER)
+			continue;
+		if (a->ndevfilter == ZCOPY_MAX_DEVFILTER) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "too many devfilter attributes (max 8)");
+			return -E2BIG;
+		}
+		if (!nla_len(attr) || !*(char *)nla_data(attr)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "devfilter must not be empty");
+			return -EINVAL;
+		}
+		a->devfilter[a->ndevfilter++] = nla_data(attr);
+	}
+	return 0;
+}
+
+static int zc_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zc_session_args a = {
+		.owner_kind = ZC_OWNER_NETLINK,
+		.owner_portid = info->snd_portid,
+		.owner_net = genl_info_net(info),
+	};
+	struct zc_session *s;
+	const char *why;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_PID))
+		return -EINVAL;
+	a.pid = nla_get_u32(info->attrs[ZCOPY_A_PID]);
+	if (info->attrs[ZCOPY_A_FLAGS])
+		a.flags = nla_get_u32(info->attrs[ZCOPY_A_FLAGS]);
+	if (info->attrs[ZCOPY_A_SAMPLE_MS])
+		a.sample_ms = nla_get_u32(info->attrs[ZCOPY_A_SAMPLE_MS]);
+	if (a.sample_ms && a.sample_ms < 10) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_SAMPLE_MS],
+				    "sample-ms must be 0 or at least 10");
+		return -ERANGE;
+	}
+	err = zc_nl_devfilter(info, &a);
+	if (err)
+		return err;
+
+	s = zc_session_new(&a, &why, &err);
+	if (!s) {
+		/* @why is a string literal of zc_session_new(). */
+		if (info->extack)
+			info->extack->_msg = why;
+		if (err == -ESRCH)
+			NL_SET_BAD_ATTR(info->extack, info->attrs[ZCOPY_A_PID]);
+		return err;
+	}
+	err = zc_nl_session_reply(s, info);
+	if (err)
+		zc_session_end(s, ZCOPY_END_REASON_DELETED);
+	zc_session_put(s);
+	return err;
+}
+
+static int zc_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zc_session *s = zc_nl_session_from(info);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	zc_session_end(s, ZCOPY_END_REASON_DELETED);
+	zc_session_put(s);
+	return 0;
+}
+
+static int zc_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zc_session *s;
+
+	if (!info->attrs[ZCOPY_A_SESSION_ID]) {
+		mutex_lock(&zc_lock);
+		zc_counters_reset(&zc_global);
+		mutex_unlock(&zc_lock);
+		return 0;
+	}
+	s = zc_nl_session_from(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	mutex_lock(&zc_lock);
+	zc_counters_reset(&s->counters);
+	mutex_unlock(&zc_lock);
+	zc_session_put(s);
+	return 0;
+}
+
+static int zc_nl_probe_fill(struct sk_buff *skb, unsigned int i)
+{
+	struct zc_probe_info pi;
+	struct nlattr *nest;
+
+	zc_probe_info(i, &pi);
+	nest = nla_nest_start(skb, ZCOPY_A_PROBE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, ZCOPY_A_PROBE_NAME, pi.name) ||
+	    nla_put_u32(skb, ZCOPY_A_PROBE_TYPE, pi.type) ||
+	    nla_put_u32(skb, ZCOPY_A_PROBE_STATE, pi.state) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_PROBE_HITS, pi.hits,
+			      ZCOPY_A_PROBE_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_PROBE_MISSED, pi.missed,
+			      ZCOPY_A_PROBE_PAD) ||
+	    (pi.reason && nla_put_string(skb, ZCOPY_A_PROBE_REASON, pi.reason))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int zc_nl_probe_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	unsigned int i = cb->args[0];
+	void *hdr;
+	int err;
+
+	for (; i < zc_probes_count(); i++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &zc_nl_family,
+				  NLM_F_MULTI, ZCOPY_CMD_PROBE_GET);
+		if (!hdr)
+			break;
+		mutex_lock(&zc_lock);
+		err = zc_nl_probe_fill(skb, i);
+		mutex_unlock(&zc_lock);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = i;
+	return skb->len;
+}
+
+static const struct genl_ops zc_nl_ops[] = {
+	{
+		.cmd = ZCOPY_CMD_STATS_GET,
+		.doit = zc_nl_stats_get_doit,
+		.policy = zc_nl_no_attrs_policy,
+		.maxattr = 0,
+	},
+	{
+		.cmd = ZCOPY_CMD_SESSION_GET,
+		.doit = zc_nl_session_get_doit,
+		.dumpit = zc_nl_session_get_dumpit,
+		.policy = zcopy_session_get_nl_policy,
+		.maxattr = ARRAY_SIZE(zcopy_session_get_nl_policy) - 1,
+	},
+	{
+		.cmd = ZCOPY_CMD_SESSION_NEW,
+		.doit = zc_nl_session_new_doit,
+		.policy = zcopy_session_new_nl_policy,
+		.maxattr = ARRAY_SIZE(zcopy_session_new_nl_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZCOPY_CMD_SESSION_DEL,
+		.doit = zc_nl_session_del_doit,
+		.policy = zcopy_session_del_nl_policy,
+		.maxattr = ARRAY_SIZE(zcopy_session_del_nl_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZCOPY_CMD_RESET,
+		.doit = zc_nl_reset_doit,
+		.policy = zcopy_reset_nl_policy,
+		.maxattr = ARRAY_SIZE(zcopy_reset_nl_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = ZCOPY_CMD_PROBE_GET,
+		.dumpit = zc_nl_probe_get_dumpit,
+		.policy = zc_nl_no_attrs_policy,
+		.maxattr = 0,
+	},
+};
+
+static struct genl_family zc_nl_family __ro_after_init = {
+	.name = ZCOPY_FAMILY_NAME,
+	.version = ZCOPY_FAMILY_VERSION,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = zc_nl_ops,
+	.n_ops = ARRAY_SIZE(zc_nl_ops),
+	.resv_start_op = ZCOPY_CMD_PROBE_GET + 1,
+	.mcgrps = zc_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(zc_nl_mcgrps),
+};
+
+static void zc_nl_notify(struct zc_session *s, u8 cmd, int reason)
+{
+	struct sk_buff *msg;
+	struct zc_pcpu *t;
+	void *hdr;
+
+	lockdep_assert_held(&zc_lock);
+	if (!zc_nl_registered ||
+	    !genl_has_listeners(&zc_nl_family, &init_net, ZC_NL_MCGRP_EVENTS))
+		return;
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!t || !msg)
+		goto out_free;
+	hdr = genlmsg_put(msg, 0, 0, &zc_nl_family, 0, cmd);
+	if (!hdr)
+		goto out_free;
+	zc_counters_read(&s->counters, t);
+	if (nla_put_u32(msg, ZCOPY_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, ZCOPY_A_PID, s->pid) ||
+	    (reason >= 0 && nla_put_u32(msg, ZCOPY_A_END_REASON, reason)) ||
+	    nla_put_u64_64bit(msg, ZCOPY_A_ELAPSED_NS,
+			      ktime_get_ns() - s->start_ns, ZCOPY_A_PAD) ||
+	    zc_nl_put_counters(msg, t))
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	kfree(t);
+	/* A listener that cannot keep up gets ENOBUFS; nobody waits. */
+	genlmsg_multicast(&zc_nl_family, msg, 0, ZC_NL_MCGRP_EVENTS,
+			  GFP_KERNEL);
+	return;
+
+out_free:
+	nlmsg_free(msg);
+	kfree(t);
+}
+
+/**
+ * zc_nl_notify_end() - tell the events group that a session ended
+ * @s: the session
+ * @reason: why
+ *
+ * Context: process context, under zc_lock.
+ */
+void zc_nl_notify_end(struct zc_session *s, enum zcopy_end_reason reason)
+{
+	zc_nl_notify(s, ZCOPY_CMD_SESSION_END_NTF, reason);
+}
+
+/**
+ * zc_nl_notify_sample() - send a session's periodic counters
+ * @s: the session
+ *
+ * Context: process context; takes zc_lock.
+ */
+void zc_nl_notify_sample(struct zc_session *s)
+{
+	mutex_lock(&zc_lock);
+	if (!s->dead)
+		zc_nl_notify(s, ZCOPY_CMD_SESSION_SAMPLE_NTF, -1);
+	mutex_unlock(&zc_lock);
+}
+
+static int zc_nl_sock_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		zc_sessions_portid_gone(n->portid, n->net);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block zc_nl_notifier = {
+	.notifier_call = zc_nl_sock_event,
+};
+
+int zc_nl_init(void)
+{
+	int err;
+
+	err = netlink_register_notifier(&zc_nl_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&zc_nl_family);
+	if (err)
+		goto err_notifier;
+	zc_nl_registered = true;
+	return 0;
+
+err_notifier:
+	netlink_unregister_notifier(&zc_nl_notifier);
+	return err;
+}
+
+void zc_nl_exit(void)
+{
+	mutex_lock(&zc_lock);
+	zc_nl_registered = false;
+	mutex_unlock(&zc_lock);
+	genl_unregister_family(&zc_nl_family);
+	netlink_unregister_notifier(&zc_nl_notifier);
+}

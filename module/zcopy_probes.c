@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: the probes, and how each hit is charged.
+ *
+ * Copies are counted at the innermost primitive only (_copy_to_iter, not
+ * also copy_page_to_iter, which calls it), and a site is the function that
+ * called the primitive; for the copy_page_*_iter wrappers it is their own
+ * caller. DMA is counted where it is mapped, once per mapping call, and
+ * charged to a session through the request it serves: a transmitted skb's
+ * socket, or a block request's bio. Tracepoints are used where the kernel
+ * has them, ftrace function-entry hooks elsewhere; zcopy_compat.h says
+ * which.
+ */
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/dma-direction.h>
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
+#include <linux/netdevice.h>
+#include <linux/pagemap.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <linux/tracepoint.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "zcopy.h"
+#include "zcopy_compat.h"
+
+enum zc_probe_id {
+	ZC_P_COPY_TO_ITER,
+	ZC_P_COPY_FROM_ITER,
+	ZC_P_COPY_FROM_ITER_NC,
+	ZC_P_COPY_PAGE_FROM_ITER_ATOMIC,
+	ZC_P_CSUM_COPY_FROM_ITER,
+	ZC_P_COPY_PAGE_TO_ITER,
+	ZC_P_COPY_PAGE_FROM_ITER,
+	ZC_P_SKB_COPY_BITS,
+	ZC_P_SKB_COPY_CSUM,
+	ZC_P_SKB_COPY_UBUFS,
+	ZC_P_SKB_CHECKSUM,
+	ZC_P_TCP_SENDMSG,
+#if ZC_HAVE_SENDPAGE
+	ZC_P_TCP_SENDPAGES,
+#endif
+	ZC_P_NVME_SETUP_CMD,
+#if ZC_HAVE_DMA_TRACEPOINTS
+	ZC_P_TP_DMA_MAP_PAGE,
+	ZC_P_TP_DMA_MAP_SG,
+#else
+	ZC_P_DMA_MAP_PAGE,
+	ZC_P_DMA_MAP_SG,
+	ZC_P_DMA_MAP_SGTABLE,
+#endif
+	ZC_P_TP_XMIT_START,
+	ZC_P_TP_XMIT_DONE,
+	ZC_P_TP_BIO_QUEUE,
+	ZC_P_TP_BIO_COMPLETE,
+	ZC_P_TP_RQ_ISSUE,
+	ZC_P_TP_RQ_COMPLETE,
+	ZC_P_TP_SOCK_STATE,
+	ZC_P_TP_SYS_ENTER,
+	ZC_P_TP_SCHED_SWITCH,
+	ZC_P_TP_FORK,
+	ZC_P_TP_PAGECACHE_ADD,
+	ZC_NR_PROBES,
+};
+
+struct zc_probe {
+	const char *name;
+	u8 type;
+	u8 state;
+	int err;
+	void (*fe_fn)(struct pt_regs *regs);	/* function entry */
+	struct ftrace_ops ops;
+	bool filtered;				/* ops has a filter hash */
+	struct kprobe kp;			/* where ftrace cannot go */
+	void *tp_fn;				/* tracepoints */
+	struct tracepoint *tp;
+};
+
+static DEFINE_PER_CPU(u64[ZC_NR_PROBES], zc_hits);
+static DEFINE_PER_CPU(u64[ZC_NR_PROBES], zc_missed);
+
+/* The caller of a copy_page_*_iter wrapper, for the copy it makes. */
+struct zc_outer {
+	struct task_struct *task;
+	unsigned long ip;
+};
+
+static DEFINE_PER_CPU(struct zc_outer, zc_outer);
+
+/*
+ * What a CPU is transmitting or issuing to a block device right now.
+ * Transmit runs with bottom halves off, so it cannot move or be
+ * interleaved on this CPU but by nesting; block issue runs in a task,
+ * which the window names so that no other task's mapping is charged.
+ */
+#define ZC_XMIT_DEPTH	4
+
+struct zc_window {
+	unsigned int xmit_depth;
+	u32 xmit_sid[ZC_XMIT_DEPTH];
+	const struct net_device *xmit_dev[ZC_XMIT_DEPTH];
+	const struct request *rq;
+	struct task_struct *rq_task;
+	u32 rq_sid;
+};
+
+static DEFINE_PER_CPU(struct zc_window, zc_window);
+
+/* Set while a breakpoint kprobe's handler runs on this CPU. */
+static DEFINE_PER_CPU(bool, zc_in_bp);
+
+/*
+ * Whether the probed code runs in a task. A kprobe still on its breakpoint
+ * runs its handler in the NMI-like context of the int3 exception, where
+ * in_task() is always false: look past what the exception entry added.
+ * (An optimized kprobe jumps to its handler in the probed context.)
+ */
+static bool zc_task_context(void)
+{
+	unsigned long pc = preempt_count();
+
+	if (__this_cpu_read(zc_in_bp) && in_nmi())
+		pc -= ZC_INT3_PREEMPT_OFFSET;
+	return !(pc & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
+}
+
+static inline void zc_hit(enum zc_probe_id id)
+{
+	this_cpu_inc(zc_hits[id]);
+}
+
+/* ---- charging ---- */
+
+struct zc_copy_ev {
+	int site;
+	u8 kind;
+	u64 bytes;
+};
+
+static const u8 zc_kind_ctr[] = {
+	[ZCOPY_COPY_KIND_U2K] = ZCOPY_COUNTER_COPY_U2K_BYTES,
+	[ZCOPY_COPY_KIND_K2U] = ZCOPY_COUNTER_COPY_K2U_BYTES,
+	[ZCOPY_COPY_KIND_K2K] = ZCOPY_COUNTER_COPY_K2K_BYTES,
+	[ZCOPY_COPY_KIND_CSUM] = ZCOPY_COUNTER_CSUM_BYTES,
+};
+
+static void zc_add_copy(struct zc_counters *c, const struct zc_copy_ev *ev)
+{
+	this_cpu_add(c->pcpu->ctr[zc_kind_ctr[ev->kind]], ev->bytes);
+	if (ev->kind != ZCOPY_COPY_KIND_CSUM)
+		this_cpu_inc(c->pcpu->ctr[ZCOPY_COUNTER_COPY_CALLS]);
+	if (ev->site >= 0) {
+		this_cpu_add(c->pcpu->site_bytes[ev->site], ev->bytes);
+		this_cpu_inc(c->pcpu->site_calls[ev->site]);
+	}
+}
+
+static void zc_add_copy_s(struct zc_session *s, void *arg)
+{
+	zc_add_copy(&s->counters, arg);
+}
+
+struct zc_ctr_ev {
+	unsigned int ctr;
+	u64 val;
+};
+
+static void zc_add_ctr_s(struct zc_session *s, void *arg)
+{
+	struct zc_ctr_ev *ev = arg;
+
+	this_cpu_add(s->counters.pcpu->ctr[ev->ctr], ev->val);
+}
+
+/* Charge a counter globally and to the sessions following a task. */
+static void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val)
+{
+	struct zc_ctr_ev ev = { .ctr = ctr, .val = val };
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	zc_charge_task(t, zc_add_ctr_s, &ev);
+}
+
+/* Charge a counter globally and to the session that owns a socket. */
+static void zc_charge_sock_ctr(u32 sid, unsigned int ctr, u64 val)
+{
+	struct zc_session *s;
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	s = zc_session_rcu(sid);
+	if (s)
+		this_cpu_add(s->counters.pcpu->ctr[ctr], val);
+}
+
+static const char *const zc_wrappers[] = {
+	"copy_page_to_iter",
+	"copy_page_from_iter",
+};
+
+static bool zc_site_is(int site, const char *func)
+{
+	return site >= 0 && !strcmp(zc_site(site)->func, func);
+}
+
+static bool zc_site_is_wrapper(int site)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_wrappers); i++)
+		if (zc_site_is(site, zc_wrappers[i]))
+			return true;
+	return false;
+}
+
+/* The caller of the probed function, at its first instruction. */
+static unsigned long zc_ret_ip(struct pt_regs *regs)
+{
+	return regs_get_kernel_stack_nth(regs, 0);
+}
+
+static int zc_copy_site(struct pt_regs *regs, u8 prim, u8 kind)
+{
+	struct zc_outer *o = this_cpu_ptr(&zc_outer);
+	int site = zc_site_get(zc_ret_ip(regs), prim, kind);
+
+	if (site >= 0 && zc_site_is_wrapper(site) && o->task == current)
+		site = zc_site_get(o->ip, prim, kind);
+	if (site < 0)
+		zc_stats_missed();
+	return site;
+}
+
+/* A copy made on behalf of the current task. */
+static void zc_task_copy(struct pt_regs *regs, u8 prim, u8 kind, u64 bytes)
+{
+	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
+
+	if (!bytes)
+		return;
+	ev.site = zc_copy_site(regs, prim, kind);
+	zc_add_copy(&zc_global, &ev);
+	if (zc_task_context())
+		zc_charge_task(current, zc_add_copy_s, &ev);
+}
+
+/* A copy of an skb's payload: charged to the socket's session. */
+static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
+			const struct sk_buff *skb, u64 bytes)
+{
+	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
+	struct zc_session *s;
+	u32 sid;
+
+	if (!bytes)
+		return;
+	ev.site = zc_copy_site(regs, prim, kind);
+	/* skb_copy_bits() recurses into frag lists: count the outer call. */
+	if (zc_site_is(ev.site, zc_prim_name(prim)))
+		return;
+	zc_add_copy(&zc_global, &ev);
+	sid = zc_sock_owner(skb->sk);
+	s = zc_session_rcu(sid);
+	if (s)
+		zc_add_copy(&s->counters, &ev);
+	else if (!sid && zc_task_context())
+		zc_charge_task(current, zc_add_copy_s, &ev);
+}
+
+struct zc_dma_ev {
+	int dev;
+	enum zc_dma_dir dir;
+	u64 bytes;
+	unsigned int maps;
+};
+
+static const u8 zc_dir_ctr[] = {
+	[ZC_DMA_TO] = ZCOPY_COUNTER_DMA_TO_DEV_BYTES,
+	[ZC_DMA_FROM] = ZCOPY_COUNTER_DMA_FROM_DEV_BYTES,
+	[ZC_DMA_BIDI] = ZCOPY_COUNTER_DMA_BIDI_BYTES,
+};
+
+static void zc_add_dma(struct zc_counters *c, const struct zc_dma_ev *ev)
+{
+	this_cpu_add(c->pcpu->ctr[zc_dir_ctr[ev->dir]], ev->bytes);
+	this_cpu_add(c->pcpu->ctr[ZCOPY_COUNTER_DMA_MAPS], ev->maps);
+	if (ev->dev >= 0) {
+		this_cpu_add(c->pcpu->dev_bytes[ev->dev][ev->dir], ev->bytes);
+		this_cpu_add(c->pcpu->dev_maps[ev->dev], ev->maps);
+	}
+}
+
+static bool zc_devfilter_match(const struct zc_session *s, int dev)
+{
+	const struct zc_dev *d;
+	unsigned int i;
+
+	if (!s->ndevfilter)
+		return true;
+	if (dev < 0)
+		return false;
+	d = zc_dev(dev);
+	for (i = 0; i < s->ndevfilter; i++)
+		if (!strcmp(s->devfilter[i], d->name) ||
+		    !strcmp(s->devfilter[i], d->driver) ||
+		    !strcmp(s->devfilter[i], d->label))
+			return true;
+	return false;
+}
+
+/* The session a mapping on this CPU serves, and a label for its device. */
+static u32 zc_window_sid(int dev)
+{
+	struct zc_window *w = this_cpu_ptr(&zc_window);
+
+	if (w->xmit_depth) {
+		unsigned int top = min(w->xmit_depth, ZC_XMIT_DEPTH) - 1;
+
+		if (w->xmit_dev[top])
+			zc_dev_set_label(dev, w->xmit_dev[top]->name);
+		return w->xmit_sid[top];
+	}
+	/* A softirq runs in whatever task it interrupted: not the issuer. */
+	if (w->rq && w->rq_task == current && zc_task_context()) {
+		struct gendisk *disk = w->rq->q->disk;
+
+		if (disk)
+			zc_dev_set_label(dev, disk->disk_name);
+		return w->rq_sid;
+	}
+	return 0;
+}
+
+static void zc_dma(struct device *dev, enum dma_data_direction dir,
+		   u64 bytes, unsigned int maps)
+{
+	struct zc_dma_ev ev = { .bytes = bytes, .maps = maps };
+	struct zc_session *s;
+
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		ev.dir = ZC_DMA_TO;
+		break;
+	case DMA_FROM_DEVICE:
+		ev.dir = ZC_DMA_FROM;
+		break;
+	case DMA_BIDIRECTIONAL:
+		ev.dir = ZC_DMA_BIDI;
+		break;
+	default:
+		return;
+	}
+	ev.dev = zc_dev_get(dev);
+	if (ev.dev < 0)
+		zc_stats_missed();
+	zc_add_dma(&zc_global, &ev);
+	s = zc_session_rcu(zc_window_sid(ev.dev));
+	if (s && zc_devfilter_match(s, ev.dev))
+		zc_add_dma(&s->counters, &ev);
+}
+
+static u64 zc_sg_bytes(struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *sg;
+	u64 bytes = 0;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		bytes += sg->length;
+	return bytes;
+}
+
+/* ---- copy primitives (function entry) ---- */
+
+#define ZC_ARG(regs, n)	regs_get_kernel_argument(regs, n)
+
+static u64 zc_iter_bytes(const struct iov_iter *i, size_t bytes)
+{
+	if (iov_iter_is_discard(i))
+		return 0;
+	return min(bytes, iov_iter_count(i));
+}
+
+/* size_t _copy_to_iter(const void *addr, size_t bytes, struct iov_iter *i) */
+static void zc_fe_copy_to_iter(struct pt_regs *regs)
+{
+	struct iov_iter *i = (struct iov_iter *)ZC_ARG(regs, 2);
+	u8 kind = user_backed_iter(i) ? ZCOPY_COPY_KIND_K2U :
+					ZCOPY_COPY_KIND_K2K;
+
+	zc_task_copy(regs, ZC_P_COPY_TO_ITER, kind,
+		     zc_iter_bytes(i, ZC_ARG(regs, 1)));
+}
+
+/* The _copy_from_iter family: (void *addr, size_t bytes, iov_iter *i). */
+static void zc_copy_from(struct pt_regs *regs, enum zc_probe_id id,
+			 unsigned int bytes_arg, unsigned int iter_arg)
+{
+	struct iov_iter *i = (struct iov_iter *)ZC_ARG(regs, iter_arg);
+	u8 kind = user_backed_iter(i) ? ZCOPY_COPY_KIND_U2K :
+					ZCOPY_COPY_KIND_K2K;
+
+	zc_task_copy(regs, id, kind, zc_iter_bytes(i, ZC_ARG(regs, bytes_arg)));
+}
+
+static void zc_fe_copy_from_iter(struct pt_regs *regs)
+{
+	zc_copy_from(regs, ZC_P_COPY_FROM_ITER, 1, 2);
+}
+
+static void zc_fe_copy_from_iter_nc(struct pt_regs *regs)
+{
+	zc_copy_from(regs, ZC_P_COPY_FROM_ITER_NC, 1, 2);
+}
+
+/* copy_page_from_iter_atomic(struct page *, size_t off, size_t, iov_iter *) */
+static void zc_fe_copy_page_from_iter_atomic(struct pt_regs *regs)
+{
+	zc_copy_from(regs, ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, 2, 3);
+}
+
+/* csum_and_copy_from_iter(_full)(void *, size_t, __wsum *, iov_iter *) */
+static void zc_fe_csum_copy_from_iter(struct pt_regs *regs)
+{
+	zc_copy_from(regs, ZC_P_CSUM_COPY_FROM_ITER, 1, 3);
+}
+
+/*
+ * copy_page_to_iter(page, offset, bytes, i): on a pipe iterator (6.1) it
+ * only takes a page reference; otherwise it is a wrapper whose copies
+ * _copy_to_iter counts, and this records the wrapper's caller as the site.
+ */
+static void zc_fe_copy_page_to_iter(struct pt_regs *regs)
+{
+	struct iov_iter *i = (struct iov_iter *)ZC_ARG(regs, 3);
+	struct zc_outer *o = this_cpu_ptr(&zc_outer);
+
+	if (zc_iter_is_pipe(i)) {
+		zc_charge_ctr(current, ZCOPY_COUNTER_PIPE_REF_BYTES,
+			      zc_iter_bytes(i, ZC_ARG(regs, 2)));
+		return;
+	}
+	o->task = current;
+	o->ip = zc_ret_ip(regs);
+}
+
+static void zc_fe_copy_page_from_iter(struct pt_regs *regs)
+{
+	struct zc_outer *o = this_cpu_ptr(&zc_outer);
+
+	o->task = current;
+	o->ip = zc_ret_ip(regs);
+}
+
+/* int skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len) */
+static void zc_fe_skb_copy_bits(struct pt_regs *regs)
+{
+	int len = ZC_ARG(regs, 3);
+
+	if (len > 0)
+		zc_skb_copy(regs, ZC_P_SKB_COPY_BITS, ZCOPY_COPY_KIND_K2K,
+			    (const struct sk_buff *)ZC_ARG(regs, 0), len);
+}
+
+/* __wsum skb_copy_and_csum_bits(const struct sk_buff *, int off, u8 *to, int len) */
+static void zc_fe_skb_copy_csum(struct pt_regs *regs)
+{
+	int len = ZC_ARG(regs, 3);
+
+	if (len > 0)
+		zc_skb_copy(regs, ZC_P_SKB_COPY_CSUM, ZCOPY_COPY_KIND_K2K,
+			    (const struct sk_buff *)ZC_ARG(regs, 0), len);
+}
+
+/*
+ * int skb_copy_ubufs(struct sk_buff *skb, gfp_t gfp_mask): the deferred
+ * copy of zerocopy frags (e.g. MSG_ZEROCOPY data delivered locally).
+ */
+static void zc_fe_skb_copy_ubufs(struct pt_regs *regs)
+{
+	const struct sk_buff *skb = (const struct sk_buff *)ZC_ARG(regs, 0);
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	u64 bytes = 0;
+	int f;
+
+	if (!(sh->flags & SKBFL_ZEROCOPY_ENABLE) || skb_shared(skb))
+		return;
+	for (f = 0; f < sh->nr_frags; f++)
+		bytes += skb_frag_size(&sh->frags[f]);
+	zc_skb_copy(regs, ZC_P_SKB_COPY_UBUFS, ZCOPY_COPY_KIND_K2K, skb, bytes);
+}
+
+/* __wsum skb_checksum(const struct sk_buff *, int offset, int len, __wsum) */
+static void zc_fe_skb_checksum(struct pt_regs *regs)
+{
+	int len = ZC_ARG(regs, 2);
+
+	if (len > 0)
+		zc_skb_copy(regs, ZC_P_SKB_CHECKSUM, ZCOPY_COPY_KIND_CSUM,
+			    (const struct sk_buff *)ZC_ARG(regs, 0), len);
+}
+
+/* ---- ownership and windows ---- */
+
+/* tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size) */
+static void zc_fe_tcp_sendmsg(struct pt_regs *regs)
+{
+	if (zc_task_context())
+		zc_sock_claim((struct sock *)ZC_ARG(regs, 0));
+}
+
+#if ZC_HAVE_SENDPAGE
+/* do_tcp_sendpages(struct sock *sk, struct page *page, ...) */
+static void zc_fe_tcp_sendpages(struct pt_regs *regs)
+{
+	if (zc_task_context())
+		zc_sock_claim((struct sock *)ZC_ARG(regs, 0));
+}
+#endif
+
+/* blk_status_t nvme_setup_cmd(struct nvme_ns *ns, struct request *req) */
+static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
+{
+	const struct request *rq = (const struct request *)ZC_ARG(regs, 1);
+	struct zc_window *w = this_cpu_ptr(&zc_window);
+
+	w->rq = rq;
+	w->rq_task = current;
+	w->rq_sid = zc_bio_owner(rq->bio);
+}
+
+static void zc_tp_rq_issue(void *data, struct request *rq)
+{
+	struct zc_window *w = this_cpu_ptr(&zc_window);
+
+	zc_hit(ZC_P_TP_RQ_ISSUE);
+	if (w->rq == rq) {
+		w->rq = NULL;
+		w->rq_task = NULL;
+		w->rq_sid = 0;
+	}
+}
+
+static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
+			     const struct net_device *dev)
+{
+	struct zc_window *w = this_cpu_ptr(&zc_window);
+	unsigned int d = w->xmit_depth++;
+	u32 sid = zc_sock_owner(skb->sk);
+
+	zc_hit(ZC_P_TP_XMIT_START);
+	if (d < ZC_XMIT_DEPTH) {
+		w->xmit_sid[d] = sid;
+		w->xmit_dev[d] = dev;
+	}
+	if (skb_is_gso(skb))
+		zc_charge_sock_ctr(sid, ZCOPY_COUNTER_NIC_HDR_BYTES,
+				   (u64)(skb_shinfo(skb)->gso_segs - 1) *
+				   skb_headlen(skb));
+}
+
+static void zc_tp_xmit_done(void *data, struct sk_buff *skb, int rc,
+			    struct net_device *dev, unsigned int skb_len)
+{
+	struct zc_window *w = this_cpu_ptr(&zc_window);
+
+	zc_hit(ZC_P_TP_XMIT_DONE);
+	if (w->xmit_depth)
+		w->xmit_depth--;
+}
+
+static void zc_tp_bio_queue(void *data, struct bio *bio)
+{
+	zc_hit(ZC_P_TP_BIO_QUEUE);
+	zc_bio_claim(bio);
+}
+
+static void zc_tp_bio_complete(void *data, struct request_queue *q,
+			       struct bio *bio)
+{
+	zc_hit(ZC_P_TP_BIO_COMPLETE);
+	zc_bio_release(bio);
+}
+
+/* Request-based drivers complete bios through the request, not bio_endio. */
+static void zc_tp_rq_complete(void *data, struct request *rq, blk_status_t error,
+			      unsigned int nr_bytes)
+{
+	struct bio *bio;
+
+	zc_hit(ZC_P_TP_RQ_COMPLETE);
+	__rq_for_each_bio(bio, rq)
+		zc_bio_release(bio);
+}
+
+static void zc_tp_sock_state(void *data, const struct sock *sk,
+			     const int oldstate, const int newstate)
+{
+	zc_hit(ZC_P_TP_SOCK_STATE);
+	if (newstate == TCP_CLOSE)
+		zc_sock_release(sk);
+}
+
+/* ---- DMA ---- */
+
+#if ZC_HAVE_DMA_TRACEPOINTS
+static void zc_tp_dma_map_page(void *data, struct device *dev,
+			       phys_addr_t phys, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs)
+{
+	zc_hit(ZC_P_TP_DMA_MAP_PAGE);
+	if (dma != DMA_MAPPING_ERROR)
+		zc_dma(dev, dir, size, 1);
+}
+
+static void zc_tp_dma_map_sg(void *data, struct device *dev,
+			     struct scatterlist *sgl, int nents, int ents,
+			     enum dma_data_direction dir, unsigned long attrs)
+{
+	zc_hit(ZC_P_TP_DMA_MAP_SG);
+	zc_dma(dev, dir, zc_sg_bytes(sgl, nents), 1);
+}
+#else
+/* dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
+static void zc_fe_dma_map_page(struct pt_regs *regs)
+{
+	zc_dma((struct device *)ZC_ARG(regs, 0), ZC_ARG(regs, 4),
+	       ZC_ARG(regs, 3), 1);
+}
+
+/* dma_map_sg_attrs(dev, sg, nents, dir, attrs) */
+static void zc_fe_dma_map_sg(struct pt_regs *regs)
+{
+	zc_dma((struct device *)ZC_ARG(regs, 0), ZC_ARG(regs, 3),
+	       zc_sg_bytes((struct scatterlist *)ZC_ARG(regs, 1),
+			   ZC_ARG(regs, 2)), 1);
+}
+
+/* dma_map_sgtable(dev, sgt, dir, attrs) */
+static void zc_fe_dma_map_sgtable(struct pt_regs *regs)
+{
+	struct sg_table *sgt = (struct sg_table *)ZC_ARG(regs, 1);
+
+	zc_dma((struct device *)ZC_ARG(regs, 0), ZC_ARG(regs, 2),
+	       zc_sg_bytes(sgt->sgl, sgt->orig_nents), 1);
+}
+#endif
+
+/* ---- process events ---- */
+
+static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	zc_hit(ZC_P_TP_SYS_ENTER);
+	zc_charge_ctr(current, ZCOPY_COUNTER_SYSCALLS, 1);
+}
+
+static void zc_tp_sched_switch(void *data, bool preempt,
+			       struct task_struct *prev,
+			       struct task_struct *next,
+			       unsigned int prev_state)
+{
+	zc_hit(ZC_P_TP_SCHED_SWITCH);
+	zc_charge_ctr(prev, preempt ? ZCOPY_COUNTER_CTX_SWITCHES_INVOL :
+				      ZCOPY_COUNTER_CTX_SWITCHES_VOL, 1);
+}
+
+static void zc_tp_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child)
+{
+	zc_hit(ZC_P_TP_FORK);
+	zc_follow_fork(parent, child);
+}
+
+static void zc_tp_pagecache_add(void *data, struct folio *folio)
+{
+	zc_hit(ZC_P_TP_PAGECACHE_ADD);
+	if (zc_task_context())
+		zc_charge_ctr(current, ZCOPY_COUNTER_PAGECACHE_MISS_BYTES,
+			      folio_size(folio));
+}
+
+/* ---- the table ---- */
+
+#define ZC_FENTRY(_id, _name, _fn) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_FENTRY, .fe_fn = _fn }
+#define ZC_TRACEPOINT(_id, _name, _fn) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_TRACEPOINT, \
+		  .tp_fn = _fn }
+
+static struct zc_probe zc_probes[ZC_NR_PROBES] = {
+	ZC_FENTRY(ZC_P_COPY_TO_ITER, "_copy_to_iter", zc_fe_copy_to_iter),
+	ZC_FENTRY(ZC_P_COPY_FROM_ITER, "_copy_from_iter",
+		  zc_fe_copy_from_iter),
+	ZC_FENTRY(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
+		  zc_fe_copy_from_iter_nc),
+	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, "copy_page_from_iter_atomic",
+		  zc_fe_copy_page_from_iter_atomic),
+	ZC_FENTRY(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
+		  zc_fe_csum_copy_from_iter),
+	ZC_FENTRY(ZC_P_COPY_PAGE_TO_ITER, "copy_page_to_iter",
+		  zc_fe_copy_page_to_iter),
+	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER, "copy_page_from_iter",
+		  zc_fe_copy_page_from_iter),
+	ZC_FENTRY(ZC_P_SKB_COPY_BITS, "skb_copy_bits", zc_fe_skb_copy_bits),
+	ZC_FENTRY(ZC_P_SKB_COPY_CSUM, "skb_copy_and_csum_bits",
+		  zc_fe_skb_copy_csum),
+	ZC_FENTRY(ZC_P_SKB_COPY_UBUFS, "skb_copy_ubufs", zc_fe_skb_copy_ubufs),
+	ZC_FENTRY(ZC_P_SKB_CHECKSUM, "skb_checksum", zc_fe_skb_checksum),
+	ZC_FENTRY(ZC_P_TCP_SENDMSG, "tcp_sendmsg_locked", zc_fe_tcp_sendmsg),
+#if ZC_HAVE_SENDPAGE
+	ZC_FENTRY(ZC_P_TCP_SENDPAGES, "do_tcp_sendpages", zc_fe_tcp_sendpages),
+#endif
+	ZC_FENTRY(ZC_P_NVME_SETUP_CMD, "nvme_setup_cmd", zc_fe_nvme_setup_cmd),
+#if ZC_HAVE_DMA_TRACEPOINTS
+	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_PAGE, "dma_map_page", zc_tp_dma_map_page),
+	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_SG, "dma_map_sg", zc_tp_dma_map_sg),
+#else
+	ZC_FENTRY(ZC_P_DMA_MAP_PAGE, "dma_map_page_attrs", zc_fe_dma_map_page),
+	ZC_FENTRY(ZC_P_DMA_MAP_SG, "dma_map_sg_attrs", zc_fe_dma_map_sg),
+	ZC_FENTRY(ZC_P_DMA_MAP_SGTABLE, "dma_map_sgtable",
+		  zc_fe_dma_map_sgtable),
+#endif
+	ZC_TRACEPOINT(ZC_P_TP_XMIT_START, "net_dev_start_xmit",
+		      zc_tp_xmit_start),
+	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
+	ZC_TRACEPOINT(ZC_P_TP_BIO_QUEUE, "block_bio_queue", zc_tp_bio_queue),
+	ZC_TRACEPOINT(ZC_P_TP_BIO_COMPLETE, "block_bio_complete",
+		      zc_tp_bio_complete),
+	ZC_TRACEPOINT(ZC_P_TP_RQ_ISSUE, "block_rq_issue", zc_tp_rq_issue),
+	ZC_TRACEPOINT(ZC_P_TP_RQ_COMPLETE, "block_rq_complete",
+		      zc_tp_rq_complete),
+	ZC_TRACEPOINT(ZC_P_TP_SOCK_STATE, "inet_sock_set_state",
+		      zc_tp_sock_state),
+	ZC_TRACEPOINT(ZC_P_TP_SYS_ENTER, "sys_enter", zc_tp_sys_enter),
+	ZC_TRACEPOINT(ZC_P_TP_SCHED_SWITCH, "sched_switch",
+		      zc_tp_sched_switch),
+	ZC_TRACEPOINT(ZC_P_TP_FORK, "sched_process_fork", zc_tp_fork),
+	ZC_TRACEPOINT(ZC_P_TP_PAGECACHE_ADD, "mm_filemap_add_to_page_cache",
+		      zc_tp_pagecache_add),
+};
+
+const char *zc_prim_name(u8 prim)
+{
+	return prim < ZC_NR_PROBES ? zc_probes[prim].name : "?";
+}
+
+static void zc_tp_lookup(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZC_NR_PROBES; i++)
+		if (zc_probes[i].type == ZCOPY_PROBE_TYPE_TRACEPOINT &&
+		    !strcmp(tp->name, zc_probes[i].name))
+			zc_probes[i].tp = tp;
+}
+
+/*
+ * Function entries are hooked with an ftrace_ops each rather than kprobes:
+ * ftrace's recursion guard is per context, so a softirq that interrupts a
+ * handler is still counted, where a kprobe would drop its hit as missed.
+ * Only a true recursion in the same context is refused, and counted.
+ */
+static void zc_fentry(unsigned long ip, unsigned long parent_ip,
+		      struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct zc_probe *p = container_of(op, struct zc_probe, ops);
+	unsigned int id = p - zc_probes;
+	int bit;
+
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0) {
+		this_cpu_inc(zc_missed[id]);
+		return;
+	}
+	zc_hit(id);
+	p->fe_fn(ftrace_get_regs(fregs));
+	ftrace_test_recursion_unlock(bit);
+}
+
+/*
+ * Functions built without ftrace's entry call (all of lib/ on 6.12) get a
+ * breakpoint kprobe instead. Its handler runs with interrupts off, so
+ * nothing nests in it; a hit it refuses is still counted as missed.
+ */
+static int zc_kprobe(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct zc_probe *p = container_of(kp, struct zc_probe, kp);
+
+	zc_hit(p - zc_probes);
+	__this_cpu_write(zc_in_bp, true);
+	p->fe_fn(regs);
+	__this_cpu_write(zc_in_bp, false);
+	return 0;
+}
+
+static int zc_probe_register_kprobe(struct zc_probe *p)
+{
+	memset(&p->kp, 0, sizeof(p->kp));
+	p->kp.symbol_name = p->name;
+	p->kp.pre_handler = zc_kprobe;
+	p->type = ZCOPY_PROBE_TYPE_KPROBE;
+	return register_kprobe(&p->kp);
+}
+
+static int zc_probe_register(struct zc_probe *p)
+{
+	char name[KSYM_NAME_LEN];
+	int err;
+
+	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
+		if (!p->tp)
+			return -ENOENT;
+		return tracepoint_probe_register(p->tp, p->tp_fn, NULL);
+	}
+	if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
+		return zc_probe_register_kprobe(p);
+	p->ops.func = zc_fentry;
+	p->ops.flags = FTRACE_OPS_FL_SAVE_REGS;
+	strscpy(name, p->name, sizeof(name));
+	err = ftrace_set_filter(&p->ops, name, strlen(name), 1);
+	if (err == -EINVAL)
+		return zc_probe_register_kprobe(p);
+	if (err)
+		return err;
+	p->filtered = true;
+	return register_ftrace_function(&p->ops);
+}
+
+static void zc_probe_unregister(struct zc_probe *p)
+{
+	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
+		tracepoint_probe_unregister(p->tp, p->tp_fn, NULL);
+		return;
+	}
+	if (p->type == ZCOPY_PROBE_TYPE_KPROBE) {
+		unregister_kprobe(&p->kp);
+		this_cpu_add(zc_missed[p - zc_probes], p->kp.nmissed);
+		return;
+	}
+	unregister_ftrace_function(&p->ops);
+}
+
+/**
+ * zc_probes_arm() - register every probe this kernel can have
+ *
+ * A probe the kernel cannot take (a symbol missing, a module not loaded)
+ * is left unavailable with its errno; the others still count, and the
+ * probe list tells what is missing.
+ *
+ * Context: process context, under zc_lock.
+ * Return: 0, or -ENOENT if no probe at all could be registered.
+ */
+int zc_probes_arm(void)
+{
+	unsigned int i, active = 0;
+
+	lockdep_assert_held(&zc_lock);
+	for_each_kernel_tracepoint(zc_tp_lookup, NULL);
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		p->err = zc_probe_register(p);
+		p->state = p->err ? ZCOPY_PROBE_STATE_UNAVAILABLE :
+				    ZCOPY_PROBE_STATE_ACTIVE;
+		if (!p->err)
+			active++;
+	}
+	if (active)
+		return 0;
+	zc_probes_disarm();
+	return -ENOENT;
+}
+
+/**
+ * zc_probes_disarm() - unregister every active probe
+ *
+ * Context: process context, under zc_lock (or at module exit).
+ */
+void zc_probes_disarm(void)
+{
+	bool tracepoints = false;
+	unsigned int i;
+
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
+			continue;
+		zc_probe_unregister(p);
+		p->state = ZCOPY_PROBE_STATE_OFF;
+		tracepoints |= p->type == ZCOPY_PROBE_TYPE_TRACEPOINT;
+	}
+	if (tracepoints)
+		tracepoint_synchronize_unregister();
+}
+
+unsigned int zc_probes_count(void)
+{
+	return ZC_NR_PROBES;
+}
+
+static const char *zc_probe_reason(const struct zc_probe *p)
+{
+	if (p->state != ZCOPY_PROBE_STATE_UNAVAILABLE)
+		return NULL;
+	switch (p->err) {
+	case -ENOENT:
+		return p->type == ZCOPY_PROBE_TYPE_TRACEPOINT ?
+		       "no such tracepoint in this kernel" :
+		       "no such function here (absent, inlined, or its module is not loaded)";
+	case -EINVAL:
+		return "the kernel refuses a probe on this function";
+	case -EBUSY:
+		return "the function is already hooked exclusively";
+	default:
+		return "registration failed";
+	}
+}
+
+/**
+ * zc_probe_info() - describe one probe
+ * @i: probe index below zc_probes_count()
+ * @info: filled in
+ *
+ * Context: process context, under zc_lock.
+ */
+void zc_probe_info(unsigned int i, struct zc_probe_info *info)
+{
+	const struct zc_probe *p = &zc_probes[i];
+	int cpu;
+
+	info->name = p->name;
+	info->type = p->type;
+	info->state = p->state;
+	info->reason = zc_probe_reason(p);
+	info->hits = 0;
+	info->missed = 0;
+	for_each_possible_cpu(cpu) {
+		info->hits += per_cpu(zc_hits, cpu)[i];
+		info->missed += per_cpu(zc_missed, cpu)[i];
+	}
+	if (p->type == ZCOPY_PROBE_TYPE_KPROBE &&
+	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
+		info->missed += READ_ONCE(p->kp.nmissed);
+}
+
+/**
+ * zc_probes_missed() - hits that could not be handled, over all probes
+ *
+ * Context: any.
+ * Return: the number of function entries refused by the recursion guard.
+ */
+u64 zc_probes_missed(void)
+{
+	unsigned int i;
+	u64 missed = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < ZC_NR_PROBES; i++)
+			missed += per_cpu(zc_missed, cpu)[i];
+	for (i = 0; i < ZC_NR_PROBES; i++)
+		if (zc_probes[i].type == ZCOPY_PROBE_TYPE_KPROBE &&
+		    READ_ONCE(zc_probes[i].state) == ZCOPY_PROBE_STATE_ACTIVE)
+			missed += READ_ONCE(zc_probes[i].kp.nmissed);
+	return missed;
+}
+
+/**
+ * zc_probes_exit() - free what registrations left behind
+ *
+ * The filters of the ftrace_ops outlive their (un)registrations so that
+ * re-arming reuses them; they go with the module.
+ *
+ * Context: module exit, after the last zc_probes_disarm().
+ */
+void zc_probes_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		if (zc_probes[i].filtered)
+			ftrace_free_filter(&zc_probes[i].ops);
+		zc_probes[i].filtered = false;
+	}
+}

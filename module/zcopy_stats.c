@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: counter sets, and the tables of copy sites and DMA devices.
+ *
+ * Counters are per-CPU and updated with this_cpu_*() operations, which are
+ * safe against interrupts on the local CPU; readers sum the CPUs. Sites
+ * and devices are small append-only tables: an entry, once published, is
+ * never changed (but for a device's label) until the module goes away, so
+ * the hot path reads them without locks.
+ */
+#include <linux/kallsyms.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "zcopy.h"
+
+struct zc_counters zc_global;
+
+/* Return-address cache: maps a caller address to a site, per CPU. */
+#define ZC_IPCACHE_SIZE	64
+
+struct zc_ipcache_ent {
+	unsigned long ip;
+	u16 key;
+	s16 site;
+};
+
+static DEFINE_PER_CPU(struct zc_ipcache_ent[ZC_IPCACHE_SIZE], zc_ipcache);
+
+static DEFINE_SPINLOCK(zc_table_lock);
+static struct zc_site zc_sites[ZC_MAX_SITES];
+static unsigned int zc_nsites;
+static struct zc_dev zc_devs[ZC_MAX_DEVS];
+static unsigned int zc_ndevs;
+static atomic64_t zc_table_missed;
+
+int zc_counters_init(struct zc_counters *c)
+{
+	c->pcpu = alloc_percpu(struct zc_pcpu);
+	if (!c->pcpu)
+		return -ENOMEM;
+	c->base = kzalloc(sizeof(*c->base), GFP_KERNEL);
+	if (!c->base) {
+		free_percpu(c->pcpu);
+		c->pcpu = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void zc_counters_fini(struct zc_counters *c)
+{
+	kfree(c->base);
+	free_percpu(c->pcpu);
+	c->base = NULL;
+	c->pcpu = NULL;
+}
+
+static void zc_counters_sum(const struct zc_counters *c, struct zc_pcpu *out)
+{
+	const u64 *src;
+	u64 *dst = (u64 *)out;
+	unsigned int n = sizeof(*out) / sizeof(u64);
+	unsigned int i;
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		src = (const u64 *)per_cpu_ptr(c->pcpu, cpu);
+		for (i = 0; i < n; i++)
+			dst[i] += READ_ONCE(src[i]);
+	}
+	/* Misses cannot be told apart by session: each set sees them all. */
+	out->ctr[ZCOPY_COUNTER_MISSED] += zc_probes_missed() +
+					  atomic64_read(&zc_table_missed);
+}
+
+/**
+ * zc_counters_read() - read a counter set since its last reset
+ * @c: the counters
+ * @out: where to store the totals
+ *
+ * Context: process context, under zc_lock (which orders it with resets).
+ */
+void zc_counters_read(const struct zc_counters *c, struct zc_pcpu *out)
+{
+	const u64 *base = (const u64 *)c->base;
+	u64 *dst = (u64 *)out;
+	unsigned int i;
+
+	lockdep_assert_held(&zc_lock);
+	zc_counters_sum(c, out);
+	for (i = 0; i < sizeof(*out) / sizeof(u64); i++)
+		dst[i] -= base[i];
+}
+
+/**
+ * zc_counters_reset() - make a counter set read zero from now on
+ * @c: the counters
+ *
+ * Context: process context, under zc_lock.
+ */
+void zc_counters_reset(struct zc_counters *c)
+{
+	lockdep_assert_held(&zc_lock);
+	zc_counters_sum(c, c->base);
+}
+
+/**
+ * zc_counters_events() - a number that changes whenever a counter does
+ * @c: the counters
+ *
+ * Used by poll() to tell whether a session saw anything new.
+ *
+ * Return: the sum of the event counters, without baseline.
+ */
+u64 zc_counters_events(const struct zc_counters *c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct zc_pcpu *p = per_cpu_ptr(c->pcpu, cpu);
+
+		sum += READ_ONCE(p->ctr[ZCOPY_COUNTER_COPY_CALLS]) +
+		       READ_ONCE(p->ctr[ZCOPY_COUNTER_DMA_MAPS]) +
+		       READ_ONCE(p->ctr[ZCOPY_COUNTER_SYSCALLS]);
+	}
+	return sum;
+}
+
+/* Strip the compiler's ".isra.0"-style suffixes from a symbol name. */
+static void zc_site_name(char *buf, unsigned long ip)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	char *dot;
+
+	sprint_symbol_no_offset(sym, ip);
+	dot = strchr(sym, '.');
+	if (dot)
+		*dot = '\0';
+	dot = strchr(sym, ' ');		/* " [module]" */
+	if (dot)
+		*dot = '\0';
+	strscpy(buf, sym, ZC_SITE_NAME_LEN);
+}
+
+static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
+{
+	char func[ZC_SITE_NAME_LEN];
+	unsigned long flags;
+	unsigned int i;
+	int id = -ENOSPC;
+
+	zc_site_name(func, ip);
+	spin_lock_irqsave(&zc_table_lock, flags);
+	for (i = 0; i < zc_nsites; i++) {
+		if (zc_sites[i].prim == prim && zc_sites[i].kind == kind &&
+		    !strcmp(zc_sites[i].func, func)) {
+			id = i;
+			goto out;
+		}
+	}
+	if (zc_nsites < ZC_MAX_SITES) {
+		memcpy(zc_sites[i].func, func, sizeof(func));
+		zc_sites[i].prim = prim;
+		zc_sites[i].kind = kind;
+		/* Publish the entry only once it is complete. */
+		smp_store_release(&zc_nsites, zc_nsites + 1);
+		id = i;
+	}
+out:
+	spin_unlock_irqrestore(&zc_table_lock, flags);
+	return id;
+}
+
+/**
+ * zc_site_get() - the site id of a copy made by a primitive for a caller
+ * @ret_ip: return address into the caller
+ * @prim: which primitive (a probe index)
+ * @kind: enum zcopy_copy_kind
+ *
+ * Context: any; interrupts may be disabled.
+ * Return: a site id, or a negative errno when the table is full.
+ */
+int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
+{
+	u16 key = (prim << 8) | kind;
+	struct zc_ipcache_ent *e;
+	unsigned int slot;
+	unsigned long flags;
+	int id;
+
+	slot = hash_long(ret_ip ^ key, ilog2(ZC_IPCACHE_SIZE));
+	local_irq_save(flags);
+	e = this_cpu_ptr(&zc_ipcache[slot]);
+	if (e->ip == ret_ip && e->key == key) {
+		id = e->site;
+		local_irq_restore(flags);
+		return id;
+	}
+	local_irq_restore(flags);
+
+	id = zc_site_find_or_add(ret_ip, prim, kind);
+	if (id < 0)
+		return id;
+
+	local_irq_save(flags);
+	e = this_cpu_ptr(&zc_ipcache[slot]);
+	e->ip = ret_ip;
+	e->key = key;
+	e->site = id;
+	local_irq_restore(flags);
+	return id;
+}
+
+unsigned int zc_sites_count(void)
+{
+	/* Pairs with the release in zc_site_find_or_add(). */
+	return smp_load_acquire(&zc_nsites);
+}
+
+const struct zc_site *zc_site(unsigned int id)
+{
+	return &zc_sites[id];
+}
+
+/**
+ * zc_dev_get() - the table id of a device mapping DMA
+ * @dev: the device
+ *
+ * The first sighting takes a reference on @dev, dropped at module exit,
+ * so that an id never names two devices.
+ *
+ * Context: any; interrupts may be disabled.
+ * Return: an id, or a negative errno when the table is full.
+ */
+int zc_dev_get(struct device *dev)
+{
+	unsigned int i, n;
+	unsigned long flags;
+	int id = -ENOSPC;
+
+	/* Pairs with the release below: entries below n are complete. */
+	n = smp_load_acquire(&zc_ndevs);
+	for (i = 0; i < n; i++)
+		if (zc_devs[i].dev == dev)
+			return i;
+
+	spin_lock_irqsave(&zc_table_lock, flags);
+	for (i = 0; i < zc_ndevs; i++) {
+		if (zc_devs[i].dev == dev) {
+			id = i;
+			goto out;
+		}
+	}
+	if (zc_ndevs < ZC_MAX_DEVS) {
+		struct zc_dev *d = &zc_devs[i];
+
+		d->dev = get_device(dev);
+		strscpy(d->name, dev_name(dev), sizeof(d->name));
+		strscpy(d->driver, dev->driver ? dev->driver->name : "",
+			sizeof(d->driver));
+		d->label[0] = '\0';
+		/* Publish the entry only once it is complete. */
+		smp_store_release(&zc_ndevs, zc_ndevs + 1);
+		id = i;
+	}
+out:
+	spin_unlock_irqrestore(&zc_table_lock, flags);
+	return id;
+}
+
+/**
+ * zc_dev_set_label() - name a device by the interface or disk seen using it
+ * @id: device id
+ * @label: e.g. "eth0" or "nvme0n1"
+ *
+ * Context: any.
+ */
+void zc_dev_set_label(int id, const char *label)
+{
+	unsigned long flags;
+
+	if (id < 0 || !strncmp(zc_devs[id].label, label, ZC_DEV_NAME_LEN))
+		return;
+	spin_lock_irqsave(&zc_table_lock, flags);
+	strscpy(zc_devs[id].label, label, ZC_DEV_NAME_LEN);
+	spin_unlock_irqrestore(&zc_table_lock, flags);
+}
+
+unsigned int zc_devs_count(void)
+{
+	/* Pairs with the release in zc_dev_get(). */
+	return smp_load_acquire(&zc_ndevs);
+}
+
+/**
+ * zc_dev() - a device table entry, for reporting
+ * @id: device id below zc_devs_count()
+ *
+ * The label may change under a reader; callers copy it under zc_lock,
+ * and a torn label is at worst a mix of two names of the same device.
+ *
+ * Return: the entry.
+ */
+const struct zc_dev *zc_dev(unsigned int id)
+{
+	return &zc_devs[id];
+}
+
+/* A table was full: the event is counted as missed, never dropped silently. */
+void zc_stats_missed(void)
+{
+	atomic64_inc(&zc_table_missed);
+}
+
+int zc_stats_init(void)
+{
+	int err;
+
+	err = zc_counters_init(&zc_global);
+	if (err)
+		return err;
+	mutex_lock(&zc_lock);
+	zc_counters_reset(&zc_global);
+	mutex_unlock(&zc_lock);
+	return 0;
+}
+
+void zc_stats_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < zc_ndevs; i++)
+		put_device(zc_devs[i].dev);
+	zc_ndevs = 0;
+	zc_counters_fini(&zc_global);
+}
