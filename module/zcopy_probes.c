@@ -55,6 +55,7 @@ enum zc_probe_id {
 	ZC_P_TP_XMIT_START,
 	ZC_P_TP_XMIT_DONE,
 	ZC_P_TP_BIO_QUEUE,
+	ZC_P_TP_BIO_SPLIT,
 	ZC_P_TP_BIO_COMPLETE,
 	ZC_P_TP_RQ_ISSUE,
 	ZC_P_TP_RQ_COMPLETE,
@@ -577,6 +578,18 @@ static void zc_tp_bio_queue(void *data, struct bio *bio)
 	zc_bio_claim(bio);
 }
 
+/*
+ * A bio split to the queue's limits goes on as a new bio, which is not
+ * queued through block_bio_queue again: it is split in the submitter's
+ * context, and claimed there.
+ */
+static void zc_tp_bio_split(void *data, struct bio *bio,
+			    unsigned int new_sector)
+{
+	zc_hit(ZC_P_TP_BIO_SPLIT);
+	zc_bio_claim(bio);
+}
+
 static void zc_tp_bio_complete(void *data, struct request_queue *q,
 			       struct bio *bio)
 {
@@ -726,6 +739,7 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 		      zc_tp_xmit_start),
 	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_QUEUE, "block_bio_queue", zc_tp_bio_queue),
+	ZC_TRACEPOINT(ZC_P_TP_BIO_SPLIT, "block_split", zc_tp_bio_split),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_COMPLETE, "block_bio_complete",
 		      zc_tp_bio_complete),
 	ZC_TRACEPOINT(ZC_P_TP_RQ_ISSUE, "block_rq_issue", zc_tp_rq_issue),
