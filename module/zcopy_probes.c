@@ -755,6 +755,12 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 		      zc_tp_pagecache_add),
 };
 
+/**
+ * zc_prim_name() - the name of a copy primitive
+ * @prim: its probe index, as stored in a site
+ *
+ * Return: the hooked function's name.
+ */
 const char *zc_prim_name(u8 prim)
 {
 	return prim < ZC_NR_PROBES ? zc_probes[prim].name : "?";
@@ -910,6 +916,11 @@ void zc_probes_disarm(void)
 		tracepoint_synchronize_unregister();
 }
 
+/**
+ * zc_probes_count() - how many probes this kernel's table has
+ *
+ * Return: the number of entries zc_probe_info() describes.
+ */
 unsigned int zc_probes_count(void)
 {
 	return ZC_NR_PROBES;

@@ -428,6 +428,13 @@ static void zc_session_release(struct kref *ref)
 	call_rcu(&s->rcu, zc_session_free_rcu);
 }
 
+/**
+ * zc_session_put() - drop a reference on a session
+ * @s: the session
+ *
+ * The last reference frees it after an RCU grace period, so that hot-path
+ * readers that found it under RCU may still use it.
+ */
 void zc_session_put(struct zc_session *s)
 {
 	kref_put(&s->ref, zc_session_release);
@@ -470,11 +477,22 @@ struct zc_session *zc_session_next(struct zc_session *prev)
 	return list_next_entry(prev, node);
 }
 
+/**
+ * zc_sessions_count() - the number of live sessions
+ *
+ * Return: the count, possibly stale by the time it is used.
+ */
 unsigned int zc_sessions_count(void)
 {
 	return READ_ONCE(zc_nsessions);
 }
 
+/**
+ * zc_armed() - whether the probes are registered
+ *
+ * Return: true from the first session's creation until the probes are
+ * removed, disarm_delay_ms after the last session ended.
+ */
 bool zc_armed(void)
 {
 	return READ_ONCE(zc_is_armed);
@@ -708,6 +726,11 @@ void zc_sessions_portid_gone(u32 portid, const struct net *net)
 		schedule_work(&zc_owner_gone_work);
 }
 
+/**
+ * zc_session_exit() - end every session and remove the probes
+ *
+ * Context: module exit, once no new session can be created.
+ */
 void zc_session_exit(void)
 {
 	struct zc_session *s;

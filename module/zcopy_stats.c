@@ -34,6 +34,12 @@ static struct zc_dev zc_devs[ZC_MAX_DEVS];
 static unsigned int zc_ndevs;
 static atomic64_t zc_table_missed;
 
+/**
+ * zc_counters_init() - allocate a counter set
+ * @c: the set
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int zc_counters_init(struct zc_counters *c)
 {
 	c->pcpu = alloc_percpu(struct zc_pcpu);
@@ -48,6 +54,10 @@ int zc_counters_init(struct zc_counters *c)
 	return 0;
 }
 
+/**
+ * zc_counters_fini() - free a counter set
+ * @c: the set, no longer reachable by any probe
+ */
 void zc_counters_fini(struct zc_counters *c)
 {
 	kfree(c->base);
@@ -214,12 +224,23 @@ int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 	return id;
 }
 
+/**
+ * zc_sites_count() - the number of copy sites seen so far
+ *
+ * Return: sites 0 to the count minus one are complete and never change.
+ */
 unsigned int zc_sites_count(void)
 {
 	/* Pairs with the release in zc_site_find_or_add(). */
 	return smp_load_acquire(&zc_nsites);
 }
 
+/**
+ * zc_site() - a copy site, for reporting and matching
+ * @id: a site id below zc_sites_count()
+ *
+ * Return: the entry.
+ */
 const struct zc_site *zc_site(unsigned int id)
 {
 	return &zc_sites[id];
@@ -289,6 +310,11 @@ void zc_dev_set_label(int id, const char *label)
 	spin_unlock_irqrestore(&zc_table_lock, flags);
 }
 
+/**
+ * zc_devs_count() - the number of DMA devices seen so far
+ *
+ * Return: devices 0 to the count minus one are complete.
+ */
 unsigned int zc_devs_count(void)
 {
 	/* Pairs with the release in zc_dev_get(). */
@@ -310,11 +336,21 @@ const struct zc_dev *zc_dev(unsigned int id)
 }
 
 /* A table was full: the event is counted as missed, never dropped silently. */
+/**
+ * zc_stats_missed() - count an event that did not fit in a table
+ *
+ * Context: any.
+ */
 void zc_stats_missed(void)
 {
 	atomic64_inc(&zc_table_missed);
 }
 
+/**
+ * zc_stats_init() - set up the global counters
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int zc_stats_init(void)
 {
 	int err;
@@ -328,6 +364,11 @@ int zc_stats_init(void)
 	return 0;
 }
 
+/**
+ * zc_stats_exit() - release the devices seen and the global counters
+ *
+ * Context: module exit, after every probe is gone.
+ */
 void zc_stats_exit(void)
 {
 	unsigned int i;
