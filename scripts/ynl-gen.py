@@ -142,6 +142,30 @@ def limit(sp, v):
     return f"{sp.pfx}_{c_upper(v)}"
 
 
+S16_MAX = 32767
+
+
+def range_name(sp, sname, a):
+    return f"{c_lower(sp.name)}_a_{c_lower(sname)}_{c_lower(a['name'])}_range"
+
+
+def needs_full_range(a):
+    """nla_policy keeps min and max in s16: wider limits need a range struct."""
+    chk = a.get("checks", {})
+    return a["type"] in ("u32", "u64") and any(
+        isinstance(chk.get(k), int) and chk[k] > S16_MAX for k in ("min", "max"))
+
+
+def full_range(sp, sname, a):
+    chk = a.get("checks", {})
+    lo = limit(sp, chk.get("min", 0))
+    hi = limit(sp, chk["max"]) if "max" in chk else \
+        {"u32": "U32_MAX", "u64": "U64_MAX"}[a["type"]]
+    # 6.1 takes the range through a non-const pointer.
+    return [f"static struct netlink_range_validation {range_name(sp, sname, a)} = {{",
+            f"\t.min = {lo},", f"\t.max = {hi},", "};", ""]
+
+
 def policy_entry(sp, sname, a):
     p = sp.set_prefix(sname)
     t = NLA_TYPES[a["type"]]
@@ -149,6 +173,8 @@ def policy_entry(sp, sname, a):
     idx = f"[{p}{c_upper(a['name'])}]"
     if a.get("enum-as-flags"):
         return f"\t{idx} = NLA_POLICY_MASK({t}, 0x{sp.enum_mask(a['enum']):x}),"
+    if needs_full_range(a):
+        return f"\t{idx} = NLA_POLICY_FULL_RANGE({t}, &{range_name(sp, sname, a)}),"
     if "min" in chk and "max" in chk:
         return f"\t{idx} = NLA_POLICY_RANGE({t}, {limit(sp, chk['min'])}, {limit(sp, chk['max'])}),"
     if "min" in chk:
@@ -204,6 +230,13 @@ def gen_policy(sp):
     out.append("")
     out.append(f'#include "{lname}_nl_gen.h"')
     out.append("")
+    ranged = {}
+    for _, _, sname, attrs in request_policies(sp):
+        for _, a in attrs:
+            if needs_full_range(a):
+                ranged[range_name(sp, sname, a)] = full_range(sp, sname, a)
+    for lines in ranged.values():
+        out += lines
     for name, size, sname, attrs in request_policies(sp):
         out.append(f"const struct nla_policy {name}[{size}] = {{")
         for _, a in attrs:

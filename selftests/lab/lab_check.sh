@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Lab self-check: proves the guest topology the zcopy tests rely on.
+# kselftest TAP; exit 0 pass, 1 fail, 4 skip (not in the lab guest).
+set -uo pipefail
+
+KSFT_SKIP=4
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; [ -z "${2:-}" ] || echo "# $2"; }
+check() { # check DESC CMD...
+	local d=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$d"; else nok "$d" "${out//$'\n'/ | }"; fi
+}
+
+echo "TAP version 13"
+if [ -z "${ZCOPY_PEER_NS:-}" ] || [ -z "${ZCOPY_DISK_DIR:-}" ]; then
+	echo "1..0 # SKIP not running in the zcopy lab guest (scripts/lab-run)"
+	exit $KSFT_SKIP
+fi
+echo "1..12"
+
+peer() { ip netns exec "$ZCOPY_PEER_NS" "$@"; }
+stat_of() { cat "/sys/class/net/$ZCOPY_DEV/statistics/$1"; }
+peer_stat_of() { peer cat "/sys/class/net/$ZCOPY_PEER_DEV/statistics/$1"; }
+fail_msg() { echo "$*"; return 1; }
+
+real_tool() { # the tool PATH finds is the distribution's, not busybox
+	local p
+	p=$(command -v "$1") || fail_msg "$1 not in PATH"
+	[[ $(readlink -f "$p") != *busybox* ]] || fail_msg "$1 is busybox ($p)"
+	"$p" "$2" 2>&1 | grep -q "$3" || fail_msg "$p $2 does not say '$3'"
+}
+check "ip is iproute2" real_tool ip -V iproute2
+check "ethtool is the real ethtool" real_tool ethtool --version 'ethtool version'
+
+local_nic() {
+	ethtool -i "$ZCOPY_DEV" | grep -qx 'driver: e1000' || fail_msg "$ZCOPY_DEV is not an e1000"
+	ip -br addr show dev "$ZCOPY_DEV" | grep -qw "$ZCOPY_LOCAL_ADDR/24" ||
+		fail_msg "$ZCOPY_DEV lacks $ZCOPY_LOCAL_ADDR/24"
+	ip route get "$ZCOPY_PEER_ADDR" | grep -qw "dev $ZCOPY_DEV" || fail_msg "peer not routed via $ZCOPY_DEV"
+}
+check "$ZCOPY_DEV is an e1000 with $ZCOPY_LOCAL_ADDR, the route to the peer" local_nic
+
+peer_nic() {
+	ip netns list | grep -qw "$ZCOPY_PEER_NS" || fail_msg "no netns $ZCOPY_PEER_NS"
+	peer ethtool -i "$ZCOPY_PEER_DEV" | grep -qx 'driver: e1000' || fail_msg "peer NIC is not an e1000"
+	peer ip -br addr show dev "$ZCOPY_PEER_DEV" | grep -qw "$ZCOPY_PEER_ADDR/24" ||
+		fail_msg "$ZCOPY_PEER_DEV lacks $ZCOPY_PEER_ADDR/24"
+	[ ! -e "/sys/class/net/$ZCOPY_PEER_DEV" ] || fail_msg "$ZCOPY_PEER_DEV is also in the init netns"
+}
+check "netns $ZCOPY_PEER_NS has e1000 $ZCOPY_PEER_DEV with $ZCOPY_PEER_ADDR" peer_nic
+check "ICMP echo to the peer" busybox ping -c 1 -W 5 "$ZCOPY_PEER_ADDR"
+
+# 2 MiB over TCP, from eth0 to the peer: the NIC counters must see it.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
+head -c $((2 << 20)) /dev/urandom >"$tmp/data"
+tx0=$(stat_of tx_bytes) rx0=$(peer_stat_of rx_bytes)
+peer timeout 30 busybox nc -l -p 7777 >"$tmp/recv" &
+listening() { peer ss -Hltn 'sport = :7777' | grep -q LISTEN; }
+for _ in $(seq 50); do listening && break; sleep 0.1; done
+send() { cat "$tmp/data" >"/dev/tcp/$ZCOPY_PEER_ADDR/7777"; }
+check "TCP connect and send 2 MiB to the peer" send
+wait
+check "the peer received the same 2 MiB" cmp "$tmp/data" "$tmp/recv"
+tx1=$(stat_of tx_bytes) rx1=$(peer_stat_of rx_bytes)
+grew() { [ $(($2 - $1)) -ge $((2 << 20)) ] || fail_msg "grew by $(($2 - $1)) bytes only"; }
+check "$ZCOPY_DEV tx_bytes grew by >= 2 MiB" grew "$tx0" "$tx1"
+check "peer $ZCOPY_PEER_DEV rx_bytes grew by >= 2 MiB" grew "$rx0" "$rx1"
+
+disk() {
+	findmnt -n -o SOURCE,FSTYPE "$ZCOPY_DISK_DIR" | grep -q '^/dev/nvme.* ext4$' ||
+		fail_msg "$ZCOPY_DISK_DIR is not an ext4 on NVMe"
+}
+check "$ZCOPY_DISK_DIR is ext4 on the NVMe disk" disk
+disk_io() {
+	local dev w0 w1
+	dev=$(basename "$(findmnt -n -o SOURCE "$ZCOPY_DISK_DIR")")
+	w0=$(awk '{ print $7 }' "/sys/block/$dev/stat")
+	cp "$tmp/data" "$ZCOPY_DISK_DIR/lab-check" && sync || fail_msg "write failed"
+	w1=$(awk '{ print $7 }' "/sys/block/$dev/stat")
+	[ $((w1 - w0)) -ge 4096 ] || fail_msg "only $((w1 - w0)) sectors written to $dev"
+	echo 3 >/proc/sys/vm/drop_caches
+	cmp "$tmp/data" "$ZCOPY_DISK_DIR/lab-check" || fail_msg "read back differs"
+	rm -f "$ZCOPY_DISK_DIR/lab-check"
+}
+check "$ZCOPY_DISK_DIR is writable and the data reaches the disk" disk_io
+check "the guest kernel's modules are usable" modinfo -n e1000
+
+[ $fails -eq 0 ]

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy demo: every method on the same file, measured, against the
+ * textbook. Also sendfile with the NIC's scatter-gather off; the NIC is
+ * always put back as it was, on signals too.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include "cmds.h"
+#include "demo.h"
+#include "methods.h"
+#include "nic.h"
+#include "sink.h"
+
+static const char *const default_methods[] = {
+	"read-write", "mmap-write", "sendfile", "splice", "odirect-write",
+	"msg-zerocopy", "io-uring-zc",
+};
+
+/* Verdicts */
+
+const char *zc_verdict_str(int v)
+{
+	switch (v) {
+	case ZC_V_OK:
+		return "ok";
+	case ZC_V_OFF:
+		return "off";
+	case ZC_V_UNAVAILABLE:
+		return "unavailable";
+	default:
+		return "unmeasured";
+	}
+}
+
+/*
+ * Measured copies per byte against the textbook: CPU copies within
+ * ZC_TOL_CPU either way; DMA copies at most ZC_TOL_DMA above (protocol
+ * headers) and not below beyond rounding. What TCP retransmitted is
+ * allowed on top: @cpu_extra (copies per byte made again, for a row that
+ * copies at segmentation) and @dma_extra (bytes mapped again, per byte).
+ * @why names what is off.
+ */
+int zc_judge(const char *label, double cpu, double dma, double exp_cpu,
+	     double exp_dma, double cpu_extra, double dma_extra, char *why,
+	     size_t len)
+{
+	bool cpu_ok = cpu >= exp_cpu - ZC_TOL_CPU - 1e-9 &&
+		      cpu <= exp_cpu + ZC_TOL_CPU + cpu_extra + 1e-9;
+	bool dma_ok = dma >= exp_dma - ZC_TOL_DMA_LOW &&
+		      dma <= exp_dma * (1 + ZC_TOL_DMA) + dma_extra + 1e-9;
+	size_t off = 0;
+
+	why[0] = '\0';
+	if (!cpu_ok)
+		off += (size_t)snprintf(why, len, "%s: cpu copies %.3f, textbook "
+					"%g (within %g)", label, cpu, exp_cpu,
+					ZC_TOL_CPU);
+	if (!dma_ok && off < len)
+		snprintf(why + off, len - off, "%s%s: dma copies %.3f, textbook "
+			 "%g (up to +%g%%)", off ? "; " : "", label, dma, exp_dma,
+			 ZC_TOL_DMA * 100);
+	return cpu_ok && dma_ok ? ZC_V_OK : ZC_V_OFF;
+}
+
+/* Options */
+
+static const struct option demo_long[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "size", required_argument, NULL, 's' },
+	{ "chunk", required_argument, NULL, 'c' },
+	{ "methods", required_argument, NULL, 'm' },
+	{ "cold", no_argument, NULL, 'C' },
+	{ "warm", no_argument, NULL, 'W' },
+	{ "sg", required_argument, NULL, 'g' },
+	{ "dev", required_argument, NULL, 'd' },
+	{ "peer", required_argument, NULL, 'p' },
+	{ "peer-ns", required_argument, NULL, 'N' },
+	{ "diagram", no_argument, NULL, 'D' },
+	{ "check", no_argument, NULL, 'K' },
+	{ "no-account", no_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int add_method(struct demo_opts *o, const char *name, char *err,
+		      size_t len)
+{
+	const struct zc_method *m = zc_method_find(name);
+	unsigned int i;
+
+	if (!m) {
+		snprintf(err, len, "unknown method '%s' in --methods", name);
+		return -EINVAL;
+	}
+	if (m->flags & ZC_M_FILE_ONLY) {
+		snprintf(err, len, "%s copies file to file: not part of the demo",
+			 name);
+		return -EINVAL;
+	}
+	for (i = 0; i < o->nmethods; i++)
+		if (o->methods[i] == m)
+			return 0;
+	if (o->nmethods < ARRAY_SIZE(o->methods))
+		o->methods[o->nmethods++] = m;
+	return 0;
+}
+
+static int parse_methods(struct demo_opts *o, const char *list, char *err,
+			 size_t len)
+{
+	char buf[512], *tok, *save = NULL;
+	int ret = 0;
+
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, len, "--methods is too long");
+		return -EINVAL;
+	}
+	strlcpy0(buf, list, sizeof(buf));
+	o->nmethods = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok && !ret;
+	     tok = strtok_r(NULL, ", ", &save))
+		ret = add_method(o, tok, err, len);
+	if (!ret && !o->nmethods) {
+		snprintf(err, len, "--methods lists no method");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int parse_sg(struct demo_opts *o, const char *v, char *err, size_t len)
+{
+	if (!strcmp(v, "both"))
+		o->sg = ZC_SG_BOTH;
+	else if (!strcmp(v, "on"))
+		o->sg = ZC_SG_ON;
+	else if (!strcmp(v, "off"))
+		o->sg = ZC_SG_OFF;
+	else {
+		snprintf(err, len, "bad --sg '%s' (on, off or both)", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int demo_opt(int c, struct demo_opts *o, const char **peer, char *err,
+		    size_t len)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'f':
+		o->file = optarg;
+		o->file_given = true;
+		break;
+	case 's':
+		if (parse_size(optarg, &o->size) || !o->size) {
+			snprintf(err, len, "bad --size '%s' (e.g. 16M)", optarg);
+			return -EINVAL;
+		}
+		break;
+	case 'c':
+		if (parse_size(optarg, &v) || !v || v > ZC_MAX_CHUNK || v % ZC_ALIGN) {
+			snprintf(err, len, "bad --chunk '%s' (a multiple of 4k, "
+				 "at most 64M: O_DIRECT methods need it)", optarg);
+			return -EINVAL;
+		}
+		o->chunk = (size_t)v;
+		break;
+	case 'm':
+		return parse_methods(o, optarg, err, len);
+	case 'C':
+		o->cold = true;
+		break;
+	case 'W':
+		o->cold = false;
+		break;
+	case 'g':
+		return parse_sg(o, optarg, err, len);
+	case 'd':
+		o->dev = optarg;
+		break;
+	case 'p':
+		*peer = optarg;
+		break;
+	case 'N':
+		o->peer_ns = optarg;
+		break;
+	case 'D':
+		o->diagram = true;
+		break;
+	case 'K':
+		o->check = true;
+		break;
+	case 'n':
+		o->account = false;
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'h':
+		return ZC_PARSE_HELP;
+	}
+	return 0;
+}
+
+static void demo_defaults(struct demo_opts *o)
+{
+	unsigned int i;
+
+	memset(o, 0, sizeof(*o));
+	o->size = ZC_DEFAULT_SIZE;
+	o->chunk = ZC_DEFAULT_CHUNK;
+	o->cold = true;
+	o->account = true;
+	o->json = zc_opt_json;
+	o->dev = env_str("ZCOPY_DEV");
+	for (i = 0; i < ARRAY_SIZE(default_methods); i++)
+		o->methods[o->nmethods++] = zc_method_find(default_methods[i]);
+}
+
+static int demo_file(struct demo_opts *o, char *err, size_t len)
+{
+	static char path[4096];
+	const char *dir = env_str("ZCOPY_DISK_DIR");
+
+	if (o->file)
+		return 0;
+	if (!dir) {
+		snprintf(err, len, "a file is needed: --file PATH (or ZCOPY_DISK_DIR)");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/zcopy-demo.dat", dir);
+	o->file = path;
+	return 0;
+}
+
+int demo_parse_args(int argc, char **argv, struct demo_opts *o, char *err,
+		    size_t len)
+{
+	const char *peer = NULL;
+	int c, ret;
+
+	demo_defaults(o);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:s:c:m:p:d:jh", demo_long,
+				NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return opt_error(c, argv, err, len);
+		ret = demo_opt(c, o, &peer, err, len);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->check && !o->account) {
+		snprintf(err, len, "--check needs the measurements: drop --no-account");
+		return -EINVAL;
+	}
+	ret = dest_resolve(peer, &o->peer_ns, &o->peer, err, len);
+	o->have_peer = !ret;
+	return ret ? ret : demo_file(o, err, len);
+}
+
+static void demo_usage(FILE *f)
+{
+	fputs("usage: zcopy demo [--file PATH] [--size 16M] [--chunk 64k]\n"
+	      "                  [--methods LIST] [--cold|--warm] [--sg on|off|both]\n"
+	      "                  [--dev IFNAME] [--peer ADDR:PORT | --peer-ns NS]\n"
+	      "                  [--diagram] [--check] [--no-account] [-j]\n", f);
+}
+
+/* Rows */
+
+static void add_row(struct demo_ctx *c, const struct zc_method *m, bool sg,
+		    bool suffix)
+{
+	struct demo_row *r;
+
+	if (c->nrows >= DEMO_MAX_ROWS)
+		return;
+	r = &c->rows[c->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->sg = sg;
+	snprintf(r->label, sizeof(r->label), "%s%s", m->name,
+		 suffix ? (sg ? " (sg on)" : " (sg off)") : "");
+	zc_expected(m, sg, c->o->cold, &r->exp_cpu, &r->exp_dma);
+}
+
+static void plan_rows(struct demo_ctx *c)
+{
+	const struct demo_opts *o = c->o;
+	unsigned int i;
+
+	for (i = 0; i < o->nmethods; i++) {
+		const struct zc_method *m = o->methods[i];
+
+		if (o->sg == ZC_SG_OFF) {
+			add_row(c, m, false, true);
+			continue;
+		}
+		add_row(c, m, true, false);
+		if (o->sg == ZC_SG_BOTH && !strcmp(m->name, "sendfile"))
+			add_row(c, m, false, true);
+	}
+}
+
+static int row_nic(struct demo_ctx *c, struct demo_row *r)
+{
+	int err;
+
+	r->sg_known = c->nic_ok;
+	if (c->nic_ok) {
+		err = zc_nic_guard_set(r->sg);
+		if (!err)
+			return 0;
+		snprintf(r->res.msg, sizeof(r->res.msg),
+			 "cannot turn scatter-gather %s on %s: %s",
+			 r->sg ? "on" : "off", c->o->dev, strerror(-err));
+		return err;
+	}
+	if (!r->sg) {
+		snprintf(r->res.msg, sizeof(r->res.msg), c->o->dev ?
+			 "scatter-gather of %s cannot be read" :
+			 "scatter-gather cannot be turned off: no egress interface "
+			 "(--dev or ZCOPY_DEV)%s", c->o->dev ? c->o->dev : "");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void judge_row(const struct demo_ctx *c, struct demo_row *r)
+{
+	if (r->res.status != ZC_RUN_OK) {
+		r->verdict = ZC_V_UNAVAILABLE;
+		return;
+	}
+	if (!r->res.accounted) {
+		r->verdict = ZC_V_UNMEASURED;
+		return;
+	}
+	double resent = r->res.bytes ?
+			(double)r->res.retrans_bytes / (double)r->res.bytes : 0;
+
+	zc_derive(&r->res.info.counters, r->res.bytes, r->res.calls, &r->d);
+	r->verdict = zc_judge(r->label, r->d.cpu_copies, r->d.dma_copies,
+			      r->exp_cpu, r->exp_dma, r->sg ? 0 : resent, resent,
+			      r->why, sizeof(r->why));
+	(void)c;
+}
+
+/* Returns -EPERM (or another error) when no session could be created. */
+static int run_row(struct demo_ctx *c, struct demo_row *r)
+{
+	struct zc_run_cfg cfg = {
+		.m = r->m, .path = c->o->file, .size = c->file_bytes,
+		.chunk = c->o->chunk, .peer = &c->peer, .cold = c->o->cold,
+		.progress = true, .nl = c->o->account ? &c->nl : NULL,
+	};
+	int err;
+
+	if (row_nic(c, r)) {
+		r->res.status = ZC_RUN_UNAVAILABLE;
+		r->verdict = ZC_V_UNAVAILABLE;
+		return 0;
+	}
+	err = zc_run_transfer(&cfg, &r->res);
+	if (err && r->res.status == ZC_RUN_OK) {
+		r->res.status = ZC_RUN_FAILED;
+		if (!r->res.msg[0])
+			snprintf(r->res.msg, sizeof(r->res.msg), "not measured");
+	}
+	judge_row(c, r);
+	return err;
+}
+
+/* Setup and teardown */
+
+static int demo_nic(struct demo_ctx *c)
+{
+	int err;
+
+	zc_signal_guard_install();
+	if (!c->o->dev)
+		return 0;
+	err = zc_nic_guard(c->o->dev, &c->nic_orig);
+	if (err) {
+		zc_warn("demo: %s: scatter-gather cannot be read: %s", c->o->dev,
+			strerror(-err));
+		return 0;
+	}
+	c->nic_ok = true;
+	return 0;
+}
+
+static int demo_sink(struct demo_ctx *c)
+{
+	char msg[256];
+	uint16_t port;
+	int err;
+
+	c->peer = c->o->peer;
+	c->peer_ns = c->o->peer_ns;
+	if (!c->peer_ns)
+		return 0;
+	err = zc_sink_spawn_ns(c->peer_ns, c->nl.sk ? zc_nl_fd(&c->nl) : -1,
+			       &c->sink, &port, msg, sizeof(msg));
+	if (err) {
+		zc_err("demo: %s", msg);
+		return err;
+	}
+	zc_nic_guard_kill_on_signal(c->sink);
+	addr_set_port(&c->peer, port);
+	return 0;
+}
+
+static int demo_setup(struct demo_ctx *c)
+{
+	struct utsname u;
+	char msg[256];
+	int err;
+
+	if (c->o->account && zc_nl_open_or_explain(&c->nl))
+		return -ENOENT;
+	snprintf(c->kernel, sizeof(c->kernel), "%s",
+		 uname(&u) ? "unknown" : u.release);
+	err = zc_prepare_file(c->o->file, c->o->size, !c->o->file_given,
+			      &c->file_bytes, msg, sizeof(msg));
+	if (err) {
+		zc_err("demo: %s", msg);
+		return err;
+	}
+	err = demo_nic(c);
+	return err ? err : demo_sink(c);
+}
+
+static void demo_teardown(struct demo_ctx *c)
+{
+	unsigned int i;
+	int err;
+
+	err = zc_nic_restore();
+	if (err)
+		zc_err("demo: could not restore scatter-gather on %s: %s "
+		       "(fix with 'ethtool -K %s sg %s')", c->o->dev,
+		       strerror(-err), c->o->dev, c->nic_orig ? "on" : "off");
+	zc_nic_guard_kill_on_signal(0);
+	zc_sink_stop(c->sink);
+	for (i = 0; i < c->nrows; i++)
+		zc_run_res_free(&c->rows[i].res);
+	zc_nl_close(&c->nl);
+}
+
+/* Exit status: --check failures, then transfers that failed. */
+static int demo_status(const struct demo_ctx *c)
+{
+	bool failed = false, off = false;
+	unsigned int i;
+
+	for (i = 0; i < c->nrows; i++) {
+		const struct demo_row *r = &c->rows[i];
+
+		failed |= r->res.status == ZC_RUN_FAILED;
+		if (c->o->check && r->verdict == ZC_V_OFF) {
+			zc_err("check failed: %s", r->why);
+			off = true;
+		}
+		if (c->o->check && r->res.status == ZC_RUN_FAILED)
+			zc_err("check failed: %s: %s", r->label, r->res.msg);
+	}
+	return failed || off ? ZC_EXIT_FAIL : ZC_EXIT_OK;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	static struct demo_ctx c;
+	struct demo_opts o;
+	char err[256];
+	unsigned int i;
+	int ret;
+
+	ret = demo_parse_args(argc, argv, &o, err, sizeof(err));
+	if (ret == ZC_PARSE_HELP || ret) {
+		if (ret != ZC_PARSE_HELP)
+			zc_err("demo: %s", err);
+		demo_usage(ret == ZC_PARSE_HELP ? stdout : stderr);
+		return ret == ZC_PARSE_HELP ? ZC_EXIT_OK : ZC_EXIT_USAGE;
+	}
+	memset(&c, 0, sizeof(c));
+	c.o = &o;
+	if (demo_setup(&c)) {
+		demo_teardown(&c);
+		return ZC_EXIT_FAIL;
+	}
+	plan_rows(&c);
+	for (i = 0; i < c.nrows; i++) {
+		ret = run_row(&c, &c.rows[i]);
+		if (ret == -EPERM || ret == -EACCES) {
+			c.nrows = i + 1;	/* no session will be allowed */
+			break;
+		}
+	}
+	zc_nic_restore();
+	ret = o.json ? demo_print_json(&c) : (demo_print(&c), 0);
+	if (!o.json && o.diagram)
+		demo_diagrams(&c);
+	ret = ret ? ZC_EXIT_FAIL : demo_status(&c);
+	demo_teardown(&c);
+	return ret;
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/* zcopy CLI: counters, sites, devices and transfers, for humans and JSON. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "methods.h"
+#include "report.h"
+#include "util.h"
+
+/* "copy-u2k-bytes" -> "copy_u2k_bytes" */
+void json_key_of(char *dst, size_t len, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && name[i]; i++)
+		dst[i] = name[i] == '-' ? '_' : name[i];
+	dst[i] = '\0';
+}
+
+static bool is_bytes_counter(unsigned int i)
+{
+	return strstr(zc_counter_name(i), "bytes") != NULL;
+}
+
+void report_counters(FILE *f, const struct zc_counters *c, const char *indent)
+{
+	struct table *t = table_new(3);
+	char v[32], h[32];
+	unsigned int i;
+
+	table_align_right(t, 0);
+	table_addv(t, "VALUE", "COUNTER", "");
+	for (i = 0; i < ZC_NCOUNTERS; i++) {
+		if (!(c->present & (1ull << i)))
+			continue;
+		snprintf(v, sizeof(v), "%" PRIu64, c->v[i]);
+		if (is_bytes_counter(i))
+			fmt_bytes(h, sizeof(h), c->v[i]);
+		else
+			h[0] = '\0';
+		table_addv(t, v, zc_counter_name(i), h);
+	}
+	table_print(t, f, indent);
+	table_free(t);
+}
+
+void report_sites(FILE *f, const struct zc_info *info, const char *indent)
+{
+	struct table *t;
+	char b[32], c[32];
+	unsigned int i;
+
+	if (!info->n_sites)
+		return;
+	t = table_new(5);
+	table_align_right(t, 3);
+	table_align_right(t, 4);
+	table_addv(t, "FUNCTION", "PRIMITIVE", "KIND", "BYTES", "CALLS");
+	for (i = 0; i < info->n_sites; i++) {
+		const struct zc_site *s = &info->sites[i];
+
+		snprintf(b, sizeof(b), "%" PRIu64, s->bytes);
+		snprintf(c, sizeof(c), "%" PRIu64, s->calls);
+		table_addv(t, s->function, s->primitive, zc_kind_name(s->kind), b, c);
+	}
+	table_print(t, f, indent);
+	table_free(t);
+}
+
+void report_devices(FILE *f, const struct zc_info *info, const char *indent)
+{
+	char to[32], from[32], bidi[32], maps[32];
+	struct table *t;
+	unsigned int i;
+
+	if (!info->n_devs)
+		return;
+	t = table_new(7);
+	for (i = 3; i < 7; i++)
+		table_align_right(t, i);
+	table_addv(t, "DEVICE", "DRIVER", "LABEL", "TO-DEV", "FROM-DEV", "BIDI",
+		   "MAPS");
+	for (i = 0; i < info->n_devs; i++) {
+		const struct zc_device *d = &info->devs[i];
+
+		snprintf(to, sizeof(to), "%" PRIu64, d->to_dev);
+		snprintf(from, sizeof(from), "%" PRIu64, d->from_dev);
+		snprintf(bidi, sizeof(bidi), "%" PRIu64, d->bidi);
+		snprintf(maps, sizeof(maps), "%" PRIu64, d->maps);
+		table_addv(t, d->name, d->driver, d->label[0] ? d->label : "-",
+			   to, from, bidi, maps);
+	}
+	table_print(t, f, indent);
+	table_free(t);
+}
+
+void report_counters_json(struct jw *w, const char *key,
+			  const struct zc_counters *c)
+{
+	char k[64];
+	unsigned int i;
+
+	jw_obj_open(w, key);
+	for (i = 0; i < ZC_NCOUNTERS; i++) {
+		if (!(c->present & (1ull << i)))
+			continue;
+		json_key_of(k, sizeof(k), zc_counter_name(i));
+		jw_u64(w, k, c->v[i]);
+	}
+	jw_obj_close(w);
+}
+
+void report_sites_json(struct jw *w, const struct zc_info *info)
+{
+	unsigned int i;
+
+	jw_arr_open(w, "sites");
+	for (i = 0; i < info->n_sites; i++) {
+		const struct zc_site *s = &info->sites[i];
+
+		jw_obj_open(w, NULL);
+		jw_str(w, "function", s->function);
+		jw_str(w, "primitive", s->primitive);
+		jw_str(w, "kind", zc_kind_name(s->kind));
+		jw_u64(w, "bytes", s->bytes);
+		jw_u64(w, "calls", s->calls);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+void report_devices_json(struct jw *w, const struct zc_info *info)
+{
+	unsigned int i;
+
+	jw_arr_open(w, "devices");
+	for (i = 0; i < info->n_devs; i++) {
+		const struct zc_device *d = &info->devs[i];
+
+		jw_obj_open(w, NULL);
+		jw_str(w, "name", d->name);
+		jw_str(w, "driver", d->driver);
+		jw_str(w, "label", d->label);
+		jw_u64(w, "to_dev_bytes", d->to_dev);
+		jw_u64(w, "from_dev_bytes", d->from_dev);
+		jw_u64(w, "bidi_bytes", d->bidi);
+		jw_u64(w, "maps", d->maps);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+void report_session_json(struct jw *w, const struct zc_info *s)
+{
+	unsigned int i;
+
+	jw_obj_open(w, NULL);
+	jw_u64(w, "session_id", s->session_id);
+	jw_u64(w, "pid", s->pid);
+	jw_bool(w, "children", s->flags & ZCOPY_SESSION_FLAGS_CHILDREN);
+	jw_u64(w, "sample_ms", s->sample_ms);
+	jw_u64(w, "owner_pid", s->owner_pid);
+	jw_u64(w, "elapsed_ns", s->elapsed_ns);
+	jw_arr_open(w, "devfilter");
+	for (i = 0; i < s->n_devfilter; i++)
+		jw_str(w, NULL, s->devfilter[i]);
+	jw_arr_close(w);
+	report_counters_json(w, "counters", &s->counters);
+	report_sites_json(w, s);
+	report_devices_json(w, s);
+	jw_obj_close(w);
+}
+
+/* Transfers */
+
+static const char *status_name(int st)
+{
+	return st == ZC_RUN_OK ? "ok" : st == ZC_RUN_UNAVAILABLE ?
+	       "unavailable" : "failed";
+}
+
+static double rate_of(const struct zc_run_res *r)
+{
+	return r->elapsed_ns ? (double)r->bytes * 1e9 / (double)r->elapsed_ns : NAN;
+}
+
+static void report_copies(FILE *f, const struct zc_run_res *r,
+			  const struct zc_derived *d)
+{
+	const uint64_t *v = r->info.counters.v;
+	char a[32], b[32], c[32], t[32], x[16];
+
+	fprintf(f, "  cpu copies    %s per byte  (%s: u2k %s, k2u %s, k2k %s)\n",
+		fmt_ratio(x, sizeof(x), d->cpu_copies),
+		fmt_bytes(t, sizeof(t), d->cpu_copy_bytes),
+		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_COPY_U2K_BYTES]),
+		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_COPY_K2U_BYTES]),
+		fmt_bytes(c, sizeof(c), v[ZCOPY_COUNTER_COPY_K2K_BYTES]));
+	fprintf(f, "  dma copies    %s per byte  (%s: to-dev %s, from-dev %s)\n",
+		fmt_ratio(x, sizeof(x), d->dma_copies),
+		fmt_bytes(t, sizeof(t), d->dma_bytes),
+		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]),
+		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]));
+	fprintf(f, "  syscalls      %" PRIu64 "  mode switches %" PRIu64
+		" (%s per call)\n", d->syscalls, d->mode_switches,
+		fmt_ratio(x, sizeof(x), d->mode_switches_per_call));
+	fprintf(f, "  ctx switches  %" PRIu64 " (%" PRIu64 " voluntary, %"
+		PRIu64 " involuntary)\n", d->ctx_switches,
+		v[ZCOPY_COUNTER_CTX_SWITCHES_VOL], v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
+	if (v[ZCOPY_COUNTER_MISSED])
+		fprintf(f, "  warning: %" PRIu64 " events were missed: the counts "
+			"are incomplete\n", v[ZCOPY_COUNTER_MISSED]);
+}
+
+static void report_zc(FILE *f, const struct zc_run_res *r)
+{
+	if (r->zc_verdict == ZCV_NONE)
+		return;
+	fprintf(f, "  zerocopy      %s (%" PRIu64 " of %" PRIu64
+		" completions copied)\n", zc_verdict_name(r->zc_verdict),
+		r->zc_copied, r->zc_completions);
+}
+
+static void report_detail(FILE *f, const struct zc_run_res *r)
+{
+	fprintf(f, "\n  counters:\n");
+	report_counters(f, &r->info.counters, "    ");
+	if (r->info.n_sites) {
+		fprintf(f, "\n  copy sites:\n");
+		report_sites(f, &r->info, "    ");
+	}
+	if (r->info.n_devs) {
+		fprintf(f, "\n  DMA devices:\n");
+		report_devices(f, &r->info, "    ");
+	}
+}
+
+void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r)
+{
+	char sz[32], el[32], rate[32];
+	struct zc_derived dv;
+
+	fprintf(f, "zcopy run %s: %s -> %s, %s chunks, cache %s\n", d->method,
+		d->path, d->dest, fmt_bytes(sz, sizeof(sz), d->chunk), d->cache);
+	if (r->status != ZC_RUN_OK) {
+		fprintf(f, "  %s: %s\n", status_name(r->status), r->msg);
+		return;
+	}
+	fprintf(f, "  transferred   %s (%" PRIu64 " bytes) in %" PRIu64
+		" calls, %s, %s\n", fmt_bytes(sz, sizeof(sz), r->bytes), r->bytes,
+		r->calls, fmt_ns(el, sizeof(el), r->elapsed_ns),
+		fmt_rate(rate, sizeof(rate), rate_of(r)));
+	report_zc(f, r);
+	if (r->note[0])
+		fprintf(f, "  note: %s\n", r->note);
+	if (!r->accounted) {
+		fprintf(f, "  (not measured)\n");
+		return;
+	}
+	zc_derive(&r->info.counters, r->bytes, r->calls, &dv);
+	report_copies(f, r, &dv);
+	report_detail(f, r);
+}
+
+static void zc_json(struct jw *w, const struct zc_run_res *r)
+{
+	if (r->zc_verdict == ZCV_NONE) {
+		jw_null(w, "zerocopy");
+		return;
+	}
+	jw_obj_open(w, "zerocopy");
+	jw_str(w, "verdict", zc_verdict_name(r->zc_verdict));
+	jw_u64(w, "completions", r->zc_completions);
+	jw_u64(w, "copied", r->zc_copied);
+	jw_obj_close(w);
+}
+
+static void detail_json(struct jw *w, const struct zc_run_res *r)
+{
+	const uint64_t *v = r->info.counters.v;
+
+	jw_obj_open(w, "detail");
+	jw_obj_open(w, "copy");
+	jw_u64(w, "u2k_bytes", v[ZCOPY_COUNTER_COPY_U2K_BYTES]);
+	jw_u64(w, "k2u_bytes", v[ZCOPY_COUNTER_COPY_K2U_BYTES]);
+	jw_u64(w, "k2k_bytes", v[ZCOPY_COUNTER_COPY_K2K_BYTES]);
+	jw_u64(w, "calls", v[ZCOPY_COUNTER_COPY_CALLS]);
+	jw_u64(w, "csum_bytes", v[ZCOPY_COUNTER_CSUM_BYTES]);
+	jw_u64(w, "pipe_ref_bytes", v[ZCOPY_COUNTER_PIPE_REF_BYTES]);
+	jw_obj_close(w);
+	jw_obj_open(w, "dma");
+	jw_u64(w, "to_dev_bytes", v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]);
+	jw_u64(w, "from_dev_bytes", v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]);
+	jw_u64(w, "bidi_bytes", v[ZCOPY_COUNTER_DMA_BIDI_BYTES]);
+	jw_u64(w, "maps", v[ZCOPY_COUNTER_DMA_MAPS]);
+	jw_obj_close(w);
+	jw_u64(w, "pagecache_miss_bytes", v[ZCOPY_COUNTER_PAGECACHE_MISS_BYTES]);
+	jw_u64(w, "missed", v[ZCOPY_COUNTER_MISSED]);
+	report_counters_json(w, "counters", &r->info.counters);
+	report_sites_json(w, &r->info);
+	report_devices_json(w, &r->info);
+	zc_json(w, r);
+	jw_obj_close(w);
+}
+
+static void unmeasured_json(struct jw *w)
+{
+	static const char *const keys[] = {
+		"cpu_copy_bytes", "dma_bytes", "cpu_copies", "dma_copies",
+		"syscalls", "mode_switches", "mode_switches_per_call",
+		"context_switches",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		jw_null(w, keys[i]);
+}
+
+/* The measured quantities; null when the transfer was not accounted. */
+void report_measure_json(struct jw *w, const struct zc_run_res *r,
+			 const struct zc_derived *d)
+{
+	if (!r->accounted) {
+		unmeasured_json(w);
+		jw_obj_open(w, "detail");
+		zc_json(w, r);
+		jw_obj_close(w);
+		return;
+	}
+	jw_u64(w, "cpu_copy_bytes", d->cpu_copy_bytes);
+	jw_u64(w, "dma_bytes", d->dma_bytes);
+	jw_dbl(w, "cpu_copies", d->cpu_copies, 4);
+	jw_dbl(w, "dma_copies", d->dma_copies, 4);
+	jw_u64(w, "syscalls", d->syscalls);
+	jw_u64(w, "mode_switches", d->mode_switches);
+	jw_dbl(w, "mode_switches_per_call", d->mode_switches_per_call, 3);
+	jw_u64(w, "context_switches", d->ctx_switches);
+	detail_json(w, r);
+}
+
+void report_run_json(struct jw *w, const struct zc_run_desc *d,
+		     const struct zc_run_res *r)
+{
+	struct zc_derived dv;
+
+	zc_derive(&r->info.counters, r->bytes, r->calls, &dv);
+	jw_obj_open(w, NULL);
+	jw_str(w, "method", d->method);
+	jw_str(w, "file", d->path);
+	jw_str(w, "dest", d->dest);
+	jw_u64(w, "chunk", d->chunk);
+	jw_str(w, "cache", d->cache);
+	jw_str(w, "status", status_name(r->status));
+	jw_str(w, "reason", r->status == ZC_RUN_OK ? NULL : r->msg);
+	jw_str(w, "note", r->note[0] ? r->note : NULL);
+	jw_u64(w, "bytes", r->bytes);
+	jw_u64(w, "calls", r->calls);
+	jw_u64(w, "elapsed_ns", r->elapsed_ns);
+	jw_u64(w, "retrans_bytes", r->retrans_bytes);
+	jw_dbl(w, "throughput_bps", rate_of(r), 0);
+	jw_bool(w, "accounted", r->accounted);
+	report_measure_json(w, r, &dv);
+	jw_obj_close(w);
+}

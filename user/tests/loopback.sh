@@ -1,0 +1,276 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The zcopy binary on this host, without the kernel module (TAP):
+# - every command that needs the module says it is not loaded, exit 1;
+# - usage errors exit 2;
+# - "zcopy sink" + "zcopy run --no-account" move every byte over loopback,
+#   for each method that works there, and copy-file-range copies a file;
+# - run -j and demo -j print JSON with the contract's keys;
+# - as root: the demo's own sink in a network namespace, and scatter-gather
+#   restored after a normal run and after SIGTERM, on a veth pair in a
+#   private namespace.
+#
+# ZCOPY: the binary (default ./zcopy). PYTHON: python3.
+
+ZCOPY=${ZCOPY:-./zcopy}
+case "$ZCOPY" in /*) ;; *) ZCOPY=$PWD/$ZCOPY ;; esac
+PYTHON=${PYTHON:-python3}
+T=$(mktemp -d "${TMPDIR:-/tmp}/zcopy-lb.XXXXXX")
+n=0
+failed=0
+SINK=
+
+cleanup() {
+	[ -n "$SINK" ] && kill "$SINK" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+unset ZCOPY_PEER_ADDR ZCOPY_PEER_NS ZCOPY_DEV ZCOPY_DISK_DIR
+
+ok() {	# ok COND-STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+check() {	# check NAME CMD...: ok if CMD succeeds
+	name=$1
+	shift
+	"$@" >/dev/null 2>&1
+	ok $? "$name"
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n # SKIP $1"
+}
+
+# expect CODE NAME -- CMD...: exit code and, if $WANT is set, stderr text
+expect() {
+	code=$1 name=$2
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	st=1
+	[ "$rc" -eq "$code" ] && st=0
+	if [ -n "$WANT" ] && ! grep -qF -- "$WANT" "$T/err"; then
+		st=1
+	fi
+	ok $st "$name"
+	[ $st -ne 0 ] && sed 's/^/# /' "$T/err" && echo "# exit $rc"
+	WANT=
+}
+
+MOD="kernel module not loaded (load it with 'insmod zcopy.ko' or 'modprobe zcopy')"
+
+# --- without the module -------------------------------------------------
+dd if=/dev/urandom of="$T/src" bs=1M count=4 2>/dev/null
+for c in "stats" "sessions" "probes" "reset" "watch -n 1" "stat -- true" \
+	 "stat -p 1" "run read-write --peer 127.0.0.1:9 --file $T/src --warm"; do
+	# shellcheck disable=SC2086 # $c is a command line
+	WANT=$MOD expect 1 "no module: zcopy $c" -- "$ZCOPY" $c
+done
+
+# --- usage errors -------------------------------------------------------
+WANT="unknown command 'frobnicate'" expect 2 "usage: unknown command" -- "$ZCOPY" frobnicate
+WANT="unknown method 'teleport'" expect 2 "usage: unknown method" -- \
+	"$ZCOPY" run teleport --to "$T/x" --file "$T/src"
+WANT="--peer ADDR:PORT or --to FILE" expect 2 "usage: run without destination" -- \
+	"$ZCOPY" run sendfile --file "$T/src"
+WANT="bad --size" expect 2 "usage: bad size" -- \
+	"$ZCOPY" run sendfile --file "$T/src" --to "$T/x" --size 3parsecs
+WANT="--check needs the measurements" expect 2 "usage: demo --check --no-account" -- \
+	"$ZCOPY" demo --check --no-account --peer 127.0.0.1:9 --file "$T/src"
+expect 0 "zcopy --help" -- "$ZCOPY" --help
+expect 0 "zcopy run -h" -- "$ZCOPY" run -h
+
+# --- transfers over loopback --------------------------------------------
+"$ZCOPY" sink --listen 127.0.0.1:0 -v >"$T/sink.log" 2>&1 &
+SINK=$!
+i=0
+while ! grep -q listening "$T/sink.log" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+PORT=$(sed -n 's/^sink: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/sink.log")
+check "sink listens (port $PORT)" test -n "$PORT"
+
+received() {	# bytes of the Nth connection the sink reported
+	i=0
+	while [ "$(grep -c ' bytes' "$T/sink.log")" -lt "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep ' bytes' "$T/sink.log" | sed -n "${1}s/.*: \([0-9]*\) bytes.*/\1/p"
+}
+
+conn=0
+for m in read-write mmap-write sendfile splice odirect-write msg-zerocopy io-uring-zc; do
+	"$ZCOPY" run $m --no-account --warm --file "$T/src" --size 3M --chunk 64k \
+		--peer 127.0.0.1:"$PORT" >"$T/run.out" 2>"$T/run.err"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q "unavailable" "$T/run.out"; then
+		skip "$m unavailable here: $(grep unavailable "$T/run.out")"
+		continue
+	fi
+	conn=$((conn + 1))
+	ok $rc "run $m --no-account: exit 0"
+	got=$(received $conn)
+	check "run $m: sink received 3145728 bytes (got $got)" test "$got" = 3145728
+	check "run $m: reports 3145728 bytes in 48 calls" \
+		grep -q "transferred   3.00 MiB (3145728 bytes) in 48 calls" "$T/run.out"
+	case $m in msg-zerocopy|io-uring-zc)
+		check "run $m: kernel verdict on loopback is copied" \
+			grep -q "zerocopy      copied (48 of 48 completions copied)" "$T/run.out"
+	esac
+done
+
+# many connections at once
+before=$(grep -c ' bytes' "$T/sink.log")
+pids=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/src" --size 1M \
+		--peer 127.0.0.1:"$PORT" >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+allok=0
+for p in $pids; do
+	wait "$p" || allok=1
+done
+ok $allok "12 concurrent transfers succeed"
+received $((before + 12)) >/dev/null
+check "sink counted 12 connections of 1048576 bytes" test \
+	"$(tail -n 12 "$T/sink.log" | grep -c ': 1048576 bytes$')" = 12
+
+# --once: the sink ends after its first connection
+"$ZCOPY" sink --listen 127.0.0.1:0 --once -v >"$T/once.log" 2>&1 &
+ONCE=$!
+i=0
+while ! grep -q listening "$T/once.log" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+P1=$(sed -n 's/^sink: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/once.log")
+"$ZCOPY" run mmap-write --no-account --warm --file "$T/src" --size 1M \
+	--peer 127.0.0.1:"$P1" >/dev/null 2>&1
+i=0
+while kill -0 "$ONCE" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "sink --once exits after one connection" test $i -lt 50
+wait "$ONCE"
+ok $? "sink --once: exit 0"
+check "sink --once: reported 1048576 bytes" grep -q ': 1048576 bytes$' "$T/once.log"
+
+"$ZCOPY" run copy-file-range --no-account --warm --file "$T/src" --to "$T/copy" >/dev/null 2>&1
+ok $? "run copy-file-range --to"
+cmp -s "$T/src" "$T/copy"
+ok $? "copy-file-range: identical file"
+"$ZCOPY" run read-write --no-account --warm --file "$T/src" --to "$T/copy2" --chunk 1000 >/dev/null 2>&1
+cmp -s "$T/src" "$T/copy2"
+ok $? "read-write --to with odd chunks: identical file"
+
+WANT="connect 127.0.0.1:1: Connection refused" expect 1 "run: refused connection named" -- \
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/src" --peer 127.0.0.1:1
+
+# --- JSON ---------------------------------------------------------------
+"$ZCOPY" run splice -j --no-account --warm --file "$T/src" --size 1M \
+	--peer 127.0.0.1:"$PORT" >"$T/run.json" 2>/dev/null
+$PYTHON - "$T/run.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["method"] == "splice" and d["status"] == "ok", d
+assert d["bytes"] == 1048576 and d["calls"] == 16, d
+assert d["accounted"] is False and d["cpu_copies"] is None
+EOF
+ok $? "run -j: valid JSON with bytes, calls, accounted"
+
+"$ZCOPY" demo -j --no-account --warm --file "$T/src" --size 2M --dev lo \
+	--peer 127.0.0.1:"$PORT" >"$T/demo.json" 2>"$T/demo.err"
+ok $? "demo --no-account -j over loopback: exit 0"
+$PYTHON - "$T/demo.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("kernel", "nic", "nic_sg", "file_bytes", "methods"):
+    assert k in d, k
+assert d["file_bytes"] == 2097152 and d["nic"] == "lo" and d["nic_sg"] is True
+names = [m["label"] for m in d["methods"]]
+assert names[:4] == ["read-write", "mmap-write", "sendfile", "sendfile (sg off)"], names
+for m in d["methods"]:
+    for k in ("method", "bytes", "cpu_copy_bytes", "dma_bytes", "cpu_copies",
+              "dma_copies", "syscalls", "mode_switches", "context_switches",
+              "nic_sg", "expected", "verdict"):
+        assert k in m, (m["label"], k)
+    assert set(m["expected"]) >= {"cpu_copies", "dma_copies"}
+    assert m["verdict"] in ("ok", "off", "unavailable", "unmeasured"), m
+    if m["label"] == "sendfile (sg off)":   # lo's SG is fixed
+        assert m["verdict"] == "unavailable" and "lo" in m["reason"], m
+    elif m["status"] == "ok":
+        assert m["bytes"] == 2097152 and m["nic_sg"] is True, m
+        assert m["verdict"] == "unmeasured", m
+assert [m["expected"]["cpu_copies"] for m in d["methods"]][:4] == [2, 1, 0, 1]
+EOF
+ok $? "demo -j: the contract's keys and values"
+
+kill "$SINK" 2>/dev/null
+wait "$SINK" 2>/dev/null
+SINK=
+
+# --- as root: netns sink and scatter-gather on a veth pair ---------------
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v unshare >/dev/null; then
+	skip "namespace tests need root, ip and unshare"
+else
+	cat >"$T/ns.sh" <<EOF
+set -e
+mount --make-rprivate / 2>/dev/null || true
+mkdir -p /run/netns
+mount -t tmpfs tmpfs /run/netns
+ip link set lo up
+ip netns add zcl
+ip link add zcv0 type veth peer name zcv1
+ip link set zcv1 netns zcl
+ip addr add 198.18.0.1/24 dev zcv0
+ip link set zcv0 up
+ip -n zcl addr add 198.18.0.2/24 dev zcv1
+ip -n zcl link set zcv1 up
+ip -n zcl link set lo up
+"$ZCOPY" demo -j --no-account --warm --file "$T/src" --size 1M \
+	--peer-ns zcl --peer 198.18.0.2 --dev zcv0 --methods sendfile,splice \
+	>"$T/ns.json"
+ethtool -k zcv0 | grep -q '^scatter-gather: on' && echo SG-RESTORED
+# SIGTERM while the first row (SG off) is blocked on a peer that never reads
+ip netns exec zcl $PYTHON -c 'import socket,time; s=socket.socket(); s.bind(("198.18.0.2",7777)); s.listen(); time.sleep(30)' &
+PY=\$!
+sleep 0.5
+"$ZCOPY" demo --no-account --warm --file "$T/big" --size 64M --peer 198.18.0.2:7777 \
+	--dev zcv0 --sg off --methods sendfile >/dev/null 2>&1 &
+D=\$!
+sleep 1.5
+ethtool -k zcv0 | grep -q '^scatter-gather: off' && echo SG-OFF-DURING
+kill -TERM \$D
+wait \$D || true
+ethtool -k zcv0 | grep -q '^scatter-gather: on' && echo SG-RESTORED-AFTER-SIGTERM
+kill \$PY
+EOF
+	unshare -m -n sh "$T/ns.sh" >"$T/ns.out" 2>"$T/ns.err"
+	check "demo restores scatter-gather" grep -q '^SG-RESTORED$' "$T/ns.out"
+	$PYTHON - "$T/ns.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = {m["label"]: m for m in d["methods"]}
+assert d["nic"] == "zcv0" and d["nic_sg"] is True, d
+off = rows["sendfile (sg off)"]
+assert off["status"] == "ok" and off["nic_sg"] is False and off["bytes"] == 1048576, off
+assert rows["sendfile"]["nic_sg"] is True and rows["splice"]["status"] == "ok"
+assert d["peer"].startswith("198.18.0.2:") and d["peer_ns"] == "zcl"
+EOF
+	ok $? "demo: sink in netns, sendfile with SG off really ran"
+	check "SG off during the transfer" grep -q '^SG-OFF-DURING$' "$T/ns.out"
+	check "SG restored after SIGTERM" grep -q '^SG-RESTORED-AFTER-SIGTERM$' "$T/ns.out"
+	[ $failed -ne 0 ] && sed 's/^/# /' "$T/ns.err"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]

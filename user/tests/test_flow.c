@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run, demo and stat end to end, with the netlink client replaced by a fake
+ * (fake_nl.c) that logs its calls: the session must be created for the
+ * child's pid while the child sleeps on its pipe, read once the child is
+ * gone, then deleted; the counters it returns must reach the reports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "cmds.h"
+#include "fake_nl.h"
+#include "methods.h"
+#include "sink.h"
+#include "tap.h"
+
+#define MIB	(1ull << 20)
+
+static char dir[128], file[160], out_path[160], err_path[160];
+static uint16_t port;
+static pid_t sink_pid;
+
+static void put(struct zc_info *i, unsigned int c, uint64_t v)
+{
+	i->counters.v[c] = v;
+	i->counters.present |= 1ull << c;
+}
+
+/* read-write over a real NIC: two copies, disk + NIC DMA. */
+static void fill_rw(uint32_t id, struct zc_info *i)
+{
+	(void)id;
+	put(i, ZCOPY_COUNTER_COPY_U2K_BYTES, MIB);
+	put(i, ZCOPY_COUNTER_COPY_K2U_BYTES, MIB);
+	put(i, ZCOPY_COUNTER_DMA_TO_DEV_BYTES, MIB + 30000);
+	put(i, ZCOPY_COUNTER_DMA_FROM_DEV_BYTES, MIB);
+	put(i, ZCOPY_COUNTER_SYSCALLS, 40);
+	put(i, ZCOPY_COUNTER_CTX_SWITCHES_VOL, 3);
+}
+
+/* Every demo row sees a warm zero-copy transfer: only some fit. */
+static void fill_zero(uint32_t id, struct zc_info *i)
+{
+	(void)id;
+	put(i, ZCOPY_COUNTER_DMA_TO_DEV_BYTES, MIB + 30000);
+	put(i, ZCOPY_COUNTER_SYSCALLS, 34);
+}
+
+static int capture(int (*fn)(int, char **), int argc, char **argv)
+{
+	int o = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int e = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int so = dup(1), se = dup(2), rc;
+
+	fflush(NULL);
+	dup2(o, 1);
+	dup2(e, 2);
+	rc = fn(argc, argv);
+	fflush(NULL);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so), close(se), close(o), close(e);
+	return rc;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[2][65536];
+	static int k;
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read_full(fd, buf[k], sizeof(buf[k]) - 1) : 0;
+
+	if (fd >= 0)
+		close(fd);
+	k ^= 1;
+	buf[k ^ 1][n > 0 ? n : 0] = '\0';
+	return buf[k ^ 1];
+}
+
+static void start_sink(void)
+{
+	struct zc_addr a;
+	int lfd;
+
+	parse_hostport("127.0.0.1:0", false, &a);
+	zc_sink_listen(&a, &lfd);
+	a.len = sizeof(a.ss);
+	getsockname(lfd, (struct sockaddr *)&a.ss, &a.len);
+	port = addr_port(&a);
+	sink_pid = fork();
+	if (sink_pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		zc_sink_serve(lfd, false, false, stderr);
+		_exit(0);
+	}
+	close(lfd);
+}
+
+/* The lifecycle of one session in the log, from index @k. */
+static void check_lifecycle(unsigned int k, uint32_t flags, const char *what)
+{
+	struct fake_call *n = &fake_log[k], *g = &fake_log[k + 1];
+	struct fake_call *d = &fake_log[k + 2];
+
+	ok(fake_nlog >= k + 3 && !strcmp(n->op, "new") && !strcmp(g->op, "get") &&
+	   !strcmp(d->op, "del"), "%s: new, get, del in order", what);
+	ok(n->state == 'S', "%s: the child waits, unreleased, at session-new (%c)",
+	   what, n->state ? n->state : '0');
+	is_u64(n->flags, flags, "session flags");
+	ok(n->pid > 0 && n->pid != (uint32_t)getpid(), "%s: the session follows the child",
+	   what);
+	ok(g->state == 0, "%s: counters read after the child was reaped", what);
+	ok(g->id == d->id && g->pid == n->pid, "%s: the same session deleted", what);
+}
+
+static void test_run(void)
+{
+	char peer[32];
+	char *argv[] = { "run", "read-write", "--file", file, "--size", "1M",
+			 "--warm", "--peer", peer, NULL };
+	char *s;
+	int rc;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_nlog = 0;
+	fake_fill = fill_rw;
+	rc = capture(cmd_run, 9, argv);
+	is_int(rc, 0, "run: exit 0");
+	check_lifecycle(0, 0, "run");
+	s = slurp(out_path);
+	has_str(s, "transferred   1.00 MiB (1048576 bytes) in 16 calls", "run: bytes");
+	has_str(s, "cpu copies    2.00 per byte  (2.00 MiB: u2k 1.00 MiB, k2u 1.00 MiB",
+		"run: cpu copies from the session's counters");
+	has_str(s, "dma copies    2.03 per byte", "run: dma copies");
+	has_str(s, "syscalls      40  mode switches 80 (5.00 per call)", "run: syscalls");
+	has_str(s, "copy-u2k-bytes", "run: all counters listed");
+}
+
+static void test_run_json(void)
+{
+	char peer[32];
+	char *argv[] = { "run", "splice", "-j", "--file", file, "--warm",
+			 "--peer", peer, NULL };
+	char *s;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_nlog = 0;
+	is_int(capture(cmd_run, 8, argv), 0, "run -j: exit 0");
+	s = slurp(out_path);
+	has_str(s, "\"accounted\": true", "run -j: accounted");
+	has_str(s, "\"cpu_copy_bytes\": 2097152", "run -j: cpu bytes");
+	has_str(s, "\"cpu_copies\": 1.0000", "run -j: cpu copies of the whole 2M file");
+	has_str(s, "\"syscalls\": 40", "run -j: syscalls");
+}
+
+static void test_run_eperm(void)
+{
+	char peer[32];
+	char *argv[] = { "run", "sendfile", "--file", file, "--warm", "--peer",
+			 peer, NULL };
+	int rc;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_nlog = 0;
+	fake_new_err = -EPERM;
+	fake_new_msg = "needs CAP_NET_ADMIN in the initial namespace";
+	rc = capture(cmd_run, 7, argv);
+	fake_new_err = 0;
+	is_int(rc, 1, "run without permission: exit 1");
+	has_str(slurp(err_path), "session-new: Operation not permitted: CAP_NET_ADMIN "
+		"is needed (run as root): needs CAP_NET_ADMIN", "run: EPERM explained");
+	is_int(fake_nlog, 1, "run: no get/del after a failed new");
+	ok(waitpid(-1, NULL, WNOHANG) <= 0, "run: the child was reaped");
+}
+
+static void test_stat(void)
+{
+	char *argv[] = { "stat", "-o", out_path, "--", "sh", "-c", "exit 3", NULL };
+	char *argv_c[] = { "stat", "-c", "-j", "-o", out_path, "--", "true", NULL };
+	char *argv_x[] = { "stat", "--", "/nonexistent/cmd", NULL };
+	char *s;
+
+	fake_nlog = 0;
+	fake_fill = fill_rw;
+	is_int(capture(cmd_stat, 7, argv), 3, "stat: the command's exit status");
+	check_lifecycle(0, ZCOPY_SESSION_FLAGS_CHILDREN, "stat");
+	s = slurp(out_path);
+	has_str(s, "zcopy stat 'sh -c exit 3' (session ", "stat: names the command");
+	has_str(s, "1048576  copy-u2k-bytes", "stat: counters reported");
+	fake_nlog = 0;
+	is_int(capture(cmd_stat, 7, argv_c), 0, "stat -c: exit 0");
+	is_u64(fake_log[0].flags, 0, "stat -c: children not followed");
+	has_str(slurp(out_path), "\"exit_status\": 0", "stat -j: JSON report");
+	fake_nlog = 0;
+	is_int(capture(cmd_stat, 3, argv_x), 127, "stat: exec failure is 127");
+	has_str(slurp(err_path), "/nonexistent/cmd: No such file or directory",
+		"stat: exec error named");
+	ok(fake_nlog == 2 && !strcmp(fake_log[1].op, "del"),
+	   "stat: session deleted after an exec failure");
+}
+
+static void test_demo(void)
+{
+	char peer[32];
+	char *argv[] = { "demo", "--file", file, "--size", "1M", "--warm",
+			 "--methods", "read-write,sendfile,msg-zerocopy", "--peer",
+			 peer, "--check", NULL };
+	char *s;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_nlog = 0;
+	fake_fill = fill_zero;
+	is_int(capture(cmd_demo, 11, argv), 1, "demo --check: exit 1 when off");
+	is_int(fake_nlog, 9, "demo: a session per row (3 rows, sendfile SG-off unavailable)");
+	check_lifecycle(3, 0, "demo row 2");
+	s = slurp(err_path);
+	has_str(s, "check failed: read-write: cpu copies 0.000, textbook 2",
+		"demo: names the method and value");
+	has_str(s, "check failed: msg-zerocopy: dma copies 1.029, textbook 2",
+		"demo: O_DIRECT methods expect the disk even warm");
+	ok(!strstr(s, "check failed: sendfile:"), "demo: sendfile within tolerance");
+	s = slurp(out_path);
+	has_str(s, "sendfile           0 / 0.00     1 / 1.03", "demo: sendfile row");
+	has_str(s, "sendfile (sg off)", "demo: the SG-off row is listed");
+	has_str(s, "no egress interface", "demo: SG-off unavailable without --dev");
+}
+
+static void test_demo_eperm(void)
+{
+	char peer[32];
+	char *argv[] = { "demo", "--file", file, "--size", "1M", "--warm",
+			 "--peer", peer, NULL };
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_nlog = 0;
+	fake_new_err = -EPERM;
+	is_int(capture(cmd_demo, 8, argv), 1, "demo without permission: exit 1");
+	fake_new_err = 0;
+	is_int(fake_nlog, 1, "demo: stops at the first refused session");
+	has_str(slurp(err_path), "CAP_NET_ADMIN is needed", "demo: says why");
+}
+
+int main(void)
+{
+	char msg[128];
+	uint64_t size;
+
+	snprintf(dir, sizeof(dir), "%s/zcopy-flow-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return ok(0, "mkdtemp"), done_testing();
+	snprintf(file, sizeof(file), "%s/f", dir);
+	snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	zc_prepare_file(file, 2 * MIB, false, &size, msg, sizeof(msg));
+	start_sink();
+	test_run();
+	test_run_json();
+	test_run_eperm();
+	test_stat();
+	test_demo();
+	test_demo_eperm();
+	kill(sink_pid, SIGTERM);
+	waitpid(sink_pid, NULL, 0);
+	unlink(file), unlink(out_path), unlink(err_path);
+	rmdir(dir);
+	return done_testing();
+}
