@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -26,7 +27,13 @@ static unsigned short zc_dev_mode = 0600;
 module_param_named(dev_mode, zc_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcopy (default 0600)");
 
+/*
+ * An open /dev/zcopy. Threads may share it: @lock serialises the readers
+ * (a snapshot frees the previous text) and the binding of a session,
+ * which is set once and then stays until the file is released.
+ */
 struct zc_file {
+	struct mutex lock;		/* @text, @len, binding @s */
 	struct zc_session *s;
 	char *text;
 	size_t len;
@@ -177,16 +184,20 @@ static ssize_t zc_read(struct file *file, char __user *buf, size_t count,
 		       loff_t *ppos)
 {
 	struct zc_file *f = file->private_data;
-	int err;
+	ssize_t ret;
 
+	mutex_lock(&f->lock);
 	if (*ppos == 0 || !f->text) {
-		err = zc_file_snapshot(f);
-		if (err)
-			return err;
+		ret = zc_file_snapshot(f);
+		if (ret)
+			goto out;
 		if (f->s)
-			f->seen = zc_counters_events(&f->s->counters);
+			WRITE_ONCE(f->seen, zc_counters_events(&f->s->counters));
 	}
-	return simple_read_from_buffer(buf, count, ppos, f->text, f->len);
+	ret = simple_read_from_buffer(buf, count, ppos, f->text, f->len);
+out:
+	mutex_unlock(&f->lock);
+	return ret;
 }
 
 static void zc_poll_fn(struct work_struct *work)
@@ -206,7 +217,8 @@ static void zc_poll_fn(struct work_struct *work)
 static __poll_t zc_poll(struct file *file, poll_table *wait)
 {
 	struct zc_file *f = file->private_data;
-	struct zc_session *s = f->s;
+	/* Pairs with the release in zc_ioc_session_new(). */
+	struct zc_session *s = smp_load_acquire(&f->s);
 
 	if (!s)
 		return EPOLLIN | EPOLLRDNORM;
@@ -232,6 +244,7 @@ static void zc_stats_from(struct zcopy_stats *st, const struct zc_pcpu *c)
 
 static long zc_ioc_stats(struct zc_file *f, void __user *arg, bool session)
 {
+	struct zc_session *s = NULL;
 	struct zcopy_stats st = {};
 	struct zc_pcpu *c;
 	u32 size;
@@ -240,20 +253,24 @@ static long zc_ioc_stats(struct zc_file *f, void __user *arg, bool session)
 		return -EFAULT;
 	if (size != sizeof(st))
 		return -EINVAL;
-	if (session && !f->s)
-		return -ENOENT;
+	if (session) {
+		/* Pairs with the release in zc_ioc_session_new(). */
+		s = smp_load_acquire(&f->s);
+		if (!s)
+			return -ENOENT;
+	}
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	st.size = size;
 	mutex_lock(&zc_lock);
-	zc_counters_read(session ? &f->s->counters : &zc_global, c);
+	zc_counters_read(s ? &s->counters : &zc_global, c);
 	mutex_unlock(&zc_lock);
 	zc_stats_from(&st, c);
 	kfree(c);
-	if (session) {
-		st.session_id = f->s->id;
-		WRITE_ONCE(f->seen, zc_counters_events(&f->s->counters));
+	if (s) {
+		st.session_id = s->id;
+		WRITE_ONCE(f->seen, zc_counters_events(&s->counters));
 	}
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -276,16 +293,24 @@ static long zc_ioc_session_new(struct zc_file *f, void __user *arg)
 		return -EINVAL;
 	if (req.pid != task_tgid_vnr(current) && !capable(CAP_NET_ADMIN))
 		return -EPERM;
-	if (f->s)
-		return -EBUSY;
 
+	/* Two threads sharing the file must not both bind a session. */
+	mutex_lock(&f->lock);
+	if (f->s) {
+		mutex_unlock(&f->lock);
+		return -EBUSY;
+	}
 	a.pid = req.pid;
 	a.flags = req.flags;
 	s = zc_session_new(&a, &why, &err);
-	if (!s)
+	if (!s) {
+		mutex_unlock(&f->lock);
 		return err;
-	f->s = s;
-	f->seen = zc_counters_events(&s->counters);
+	}
+	WRITE_ONCE(f->seen, zc_counters_events(&s->counters));
+	/* Publish the session to the lockless readers, initialised. */
+	smp_store_release(&f->s, s);
+	mutex_unlock(&f->lock);
 	schedule_delayed_work(&f->poll_work, msecs_to_jiffies(ZC_POLL_MS));
 	req.session_id = s->id;
 	if (copy_to_user(arg, &req, sizeof(req)))
@@ -295,10 +320,13 @@ static long zc_ioc_session_new(struct zc_file *f, void __user *arg)
 
 static long zc_ioc_reset(struct zc_file *f)
 {
-	if (!f->s && !capable(CAP_NET_ADMIN))
+	/* Pairs with the release in zc_ioc_session_new(). */
+	struct zc_session *s = smp_load_acquire(&f->s);
+
+	if (!s && !capable(CAP_NET_ADMIN))
 		return -EPERM;
 	mutex_lock(&zc_lock);
-	zc_counters_reset(f->s ? &f->s->counters : &zc_global);
+	zc_counters_reset(s ? &s->counters : &zc_global);
 	mutex_unlock(&zc_lock);
 	return 0;
 }
@@ -341,6 +369,7 @@ static int zc_open(struct inode *inode, struct file *file)
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
+	mutex_init(&f->lock);
 	INIT_DELAYED_WORK(&f->poll_work, zc_poll_fn);
 	file->private_data = f;
 	return 0;
@@ -356,6 +385,7 @@ static int zc_release(struct inode *inode, struct file *file)
 		zc_session_put(f->s);
 	}
 	kvfree(f->text);
+	mutex_destroy(&f->lock);
 	kfree(f);
 	return 0;
 }
@@ -377,12 +407,22 @@ static struct miscdevice zc_miscdev = {
 	.fops = &zc_fops,
 };
 
+/**
+ * zc_chrdev_init() - create /dev/zcopy
+ *
+ * Return: 0 or the errno of misc_register().
+ */
 int zc_chrdev_init(void)
 {
 	zc_miscdev.mode = zc_dev_mode;
 	return misc_register(&zc_miscdev);
 }
 
+/**
+ * zc_chrdev_exit() - remove /dev/zcopy
+ *
+ * No file is open: each holds a reference on the module.
+ */
 void zc_chrdev_exit(void)
 {
 	misc_deregister(&zc_miscdev);

@@ -30,8 +30,14 @@ static const struct genl_multicast_group zc_nl_mcgrps[] = {
 	},
 };
 
-/* Operations without request attributes still reject unknown ones. */
-static const struct nla_policy zc_nl_no_attrs_policy[1] = {};
+/*
+ * Operations without request attributes reject any. Genetlink parses the
+ * attributes only for a maxattr above zero: the policy covers type 1, and
+ * strict parsing refuses every other type as unknown.
+ */
+static const struct nla_policy zc_nl_no_attrs_policy[ZCOPY_A_PAD + 1] = {
+	[ZCOPY_A_PAD] = { .type = NLA_REJECT },
+};
 
 static struct genl_family zc_nl_family;
 static bool zc_nl_registered;
@@ -235,8 +241,10 @@ static struct zc_session *zc_nl_session_from(struct genl_info *info)
 {
 	struct zc_session *s;
 
-	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_SESSION_ID))
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_SESSION_ID)) {
+		GENL_SET_ERR_MSG(info, "missing session-id attribute");
 		return ERR_PTR(-EINVAL);
+	}
 	s = zc_session_get(nla_get_u32(info->attrs[ZCOPY_A_SESSION_ID]));
 	if (!s) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
@@ -332,8 +340,10 @@ static int zc_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *why;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_PID))
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_PID)) {
+		GENL_SET_ERR_MSG(info, "missing pid attribute");
 		return -EINVAL;
+	}
 	a.pid = nla_get_u32(info->attrs[ZCOPY_A_PID]);
 	if (info->attrs[ZCOPY_A_FLAGS])
 		a.flags = nla_get_u32(info->attrs[ZCOPY_A_FLAGS]);
@@ -450,7 +460,7 @@ static const struct genl_ops zc_nl_ops[] = {
 		.cmd = ZCOPY_CMD_STATS_GET,
 		.doit = zc_nl_stats_get_doit,
 		.policy = zc_nl_no_attrs_policy,
-		.maxattr = 0,
+		.maxattr = ZCOPY_A_PAD,
 	},
 	{
 		.cmd = ZCOPY_CMD_SESSION_GET,
@@ -484,7 +494,7 @@ static const struct genl_ops zc_nl_ops[] = {
 		.cmd = ZCOPY_CMD_PROBE_GET,
 		.dumpit = zc_nl_probe_get_dumpit,
 		.policy = zc_nl_no_attrs_policy,
-		.maxattr = 0,
+		.maxattr = ZCOPY_A_PAD,
 	},
 };
 
@@ -495,9 +505,13 @@ static struct genl_family zc_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = zc_nl_ops,
 	.n_ops = ARRAY_SIZE(zc_nl_ops),
-	.resv_start_op = ZCOPY_CMD_PROBE_GET + 1,
 	.mcgrps = zc_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(zc_nl_mcgrps),
+	/*
+	 * .resv_start_op stays 0, as for any new family: the core then
+	 * refuses a non-zero genlmsghdr.reserved and meaningless nlmsg_flags
+	 * on every command.
+	 */
 };
 
 static void zc_nl_notify(struct zc_session *s, u8 cmd, int reason)
@@ -577,6 +591,11 @@ static struct notifier_block zc_nl_notifier = {
 	.notifier_call = zc_nl_sock_event,
 };
 
+/**
+ * zc_nl_init() - register the family and the socket-release notifier
+ *
+ * Return: 0 or a negative errno.
+ */
 int zc_nl_init(void)
 {
 	int err;
@@ -595,8 +614,36 @@ err_notifier:
 	return err;
 }
 
+/* End every session with reason unload, while listeners can hear it. */
+static void zc_nl_end_sessions(void)
+{
+	struct zc_session *s;
+
+	for (;;) {
+		mutex_lock(&zc_lock);
+		s = zc_session_next(NULL);
+		if (s)
+			kref_get(&s->ref);
+		mutex_unlock(&zc_lock);
+		if (!s)
+			break;
+		zc_session_end(s, ZCOPY_END_REASON_UNLOAD);
+		zc_session_put(s);
+	}
+}
+
+/**
+ * zc_nl_exit() - end the sessions, unregister the family and the notifier
+ *
+ * At module exit the sessions end here, with a session-end-ntf of reason
+ * unload each. Then notifications stop: a session a request still in
+ * flight creates before the family is gone ends in zc_session_exit()
+ * without one.
+ */
 void zc_nl_exit(void)
 {
+	if (zc_nl_registered)
+		zc_nl_end_sessions();
 	mutex_lock(&zc_lock);
 	zc_nl_registered = false;
 	mutex_unlock(&zc_lock);

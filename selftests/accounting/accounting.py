@@ -173,6 +173,8 @@ def result_of(doc):
     res = dict(doc.get("detail") or {})
     res["status"] = doc.get("status")
     res["reason"] = doc.get("reason")
+    # What the connection resent (the kernel's tcpi_bytes_retrans).
+    res["retrans_bytes"] = doc.get("retrans_bytes") or 0
     return res
 
 
@@ -181,7 +183,8 @@ def check_row(tap, w, row, res, truth):
     name = f"{method} (sg {'on' if sg else 'off'})"
     c = res["counters"]
     cpu = c["copy_u2k_bytes"] + c["copy_k2u_bytes"] + c["copy_k2k_bytes"]
-    resent = truth["retrans"] * MSS  # DMA-mapped again; copied again if !sg
+    # Resent bytes are mapped again, and segmented (copied) again if !sg.
+    resent = max(res["retrans_bytes"], truth["retrans"] * MSS)
     retrans = resent if not sg else 0
     cpu_pb = cpu / SIZE
     dma_pb = (c["dma_to_dev_bytes"] + c["dma_from_dev_bytes"]) / SIZE
@@ -191,7 +194,8 @@ def check_row(tap, w, row, res, truth):
                if d.get("label", "").startswith(w.disk))
     tap.diag(f"{name}: cpu {cpu_pb:.4f}/B dma {dma_pb:.4f}/B; egress "
              f"{egress} + nic-hdr {c['nic_hdr_bytes']} vs tx {truth['tx']}; "
-             f"disk {disk} vs {truth['disk']}; retrans segs {truth['retrans']}")
+             f"disk {disk} vs {truth['disk']}; resent {res['retrans_bytes']} bytes "
+             f"({truth['retrans']} segments system-wide)")
 
     tap.ok(truth["received"] == SIZE, f"{name}: sink received every byte",
            f"received {truth['received']} of {SIZE}")
@@ -267,9 +271,10 @@ def warm_cache(tap, w):
            "warm cache: sendfile maps no disk DMA and misses no page",
            f"from-device {c['dma_from_dev_bytes']}, page cache misses "
            f"{c['pagecache_miss_bytes']}")
-    tap.ok(abs(c["dma_to_dev_bytes"] / SIZE - 1) <= 0.05,
+    resent = res["retrans_bytes"] / SIZE
+    tap.ok(-0.005 <= c["dma_to_dev_bytes"] / SIZE - 1 <= 0.05 + resent,
            "warm cache: one DMA copy per byte (to the NIC)",
-           f"to-device {c['dma_to_dev_bytes']}")
+           f"to-device {c['dma_to_dev_bytes']}, resent {res['retrans_bytes']}")
 
 
 def main():
