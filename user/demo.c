@@ -227,21 +227,6 @@ static void demo_defaults(struct demo_opts *o)
 		o->methods[o->nmethods++] = zc_method_find(default_methods[i]);
 }
 
-static int demo_file(struct demo_opts *o, char *err, size_t len)
-{
-	static char path[4096];
-	const char *dir = env_str("ZCOPY_DISK_DIR");
-
-	if (o->file)
-		return 0;
-	if (!dir) {
-		snprintf(err, len, "a file is needed: --file PATH (or ZCOPY_DISK_DIR)");
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/zcopy-demo.dat", dir);
-	o->file = path;
-	return 0;
-}
 
 int demo_parse_args(int argc, char **argv, struct demo_opts *o, char *err,
 		    size_t len)
@@ -270,7 +255,7 @@ int demo_parse_args(int argc, char **argv, struct demo_opts *o, char *err,
 	}
 	ret = dest_resolve(peer, &o->peer_ns, &o->peer, err, len);
 	o->have_peer = !ret;
-	return ret ? ret : demo_file(o, err, len);
+	return ret ? ret : zc_default_file(&o->file, err, len);
 }
 
 static void demo_usage(FILE *f)

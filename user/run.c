@@ -188,21 +188,6 @@ static int run_dest(struct run_opts *o, const char *peer, char *err, size_t len)
 	return dest_resolve(peer, &o->peer_ns, &o->peer, err, len);
 }
 
-static int run_file(struct run_opts *o, char *err, size_t len)
-{
-	static char path[4096];
-	const char *dir = env_str("ZCOPY_DISK_DIR");
-
-	if (o->file)
-		return 0;
-	if (!dir) {
-		snprintf(err, len, "a file is needed: --file PATH (or ZCOPY_DISK_DIR)");
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/zcopy-demo.dat", dir);
-	o->file = path;
-	return 0;
-}
 
 int run_parse_args(int argc, char **argv, struct run_opts *o, char *err,
 		   size_t len)
@@ -238,7 +223,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, char *err,
 		return bad_method(argv[optind], err, len);
 	ret = run_dest(o, peer, err, len);
 	if (!ret)
-		ret = run_file(o, err, len);
+		ret = zc_default_file(&o->file, err, len);
 	if (!ret)
 		ret = zc_method_check(o->m, !!o->to, o->chunk, err, len);
 	return ret;

@@ -330,3 +330,23 @@ void strlcpy0(char *dst, const char *src, size_t len)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
+
+/*
+ * The transfer file when none was given: zcopy-demo.dat in the lab's disk
+ * directory ($ZCOPY_DISK_DIR). Returns -EINVAL, with @err set, without one.
+ */
+int zc_default_file(const char **file, char *err, size_t len)
+{
+	static char path[4096];
+	const char *dir = env_str("ZCOPY_DISK_DIR");
+
+	if (*file)
+		return 0;
+	if (!dir) {
+		snprintf(err, len, "a file is needed: --file PATH (or ZCOPY_DISK_DIR)");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/zcopy-demo.dat", dir);
+	*file = path;
+	return 0;
+}

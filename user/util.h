@@ -42,4 +42,6 @@ void *xcalloc(size_t n, size_t size);
 const char *env_str(const char *name);
 void strlcpy0(char *dst, const char *src, size_t len);
 
+int zc_default_file(const char **file, char *err, size_t len);
+
 #endif
