@@ -9,6 +9,7 @@
 #define _ZCOPY_COMPAT_H
 
 #include <linux/preempt.h>
+#include <linux/skbuff.h>
 #include <linux/uio.h>
 #include <linux/version.h>
 
@@ -61,6 +62,29 @@ static inline bool zc_iter_is_pipe(const struct iov_iter *i)
 #else
 	return false;
 #endif
+}
+
+/*
+ * The socket that sent an skb's MSG_ZEROCOPY pages, when the skb itself no
+ * longer names it (loopback_xmit orphans it): the ubuf_info lives in the cb
+ * of an skb charged to the sending socket (msg_zerocopy_alloc). 6.10 turned
+ * the ubuf_info's callback into an ops table.
+ */
+static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
+{
+	const struct ubuf_info *uarg;
+
+	if (!(skb_shinfo(skb)->flags & SKBFL_ZEROCOPY_ENABLE))
+		return NULL;
+	uarg = skb_shinfo(skb)->destructor_arg;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+	if (uarg->callback != msg_zerocopy_callback)
+		return NULL;
+#else
+	if (uarg->ops != &msg_zerocopy_ubuf_ops)
+		return NULL;
+#endif
+	return container_of((void *)uarg_to_msgzc(uarg), struct sk_buff, cb)->sk;
 }
 
 /*

@@ -262,7 +262,7 @@ static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
 	if (zc_site_is(ev.site, zc_prim_name(prim)))
 		return;
 	zc_add_copy(&zc_global, &ev);
-	sid = zc_sock_owner(skb->sk);
+	sid = zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb));
 	s = zc_session_rcu(sid);
 	if (s)
 		zc_add_copy(&s->counters, &ev);
