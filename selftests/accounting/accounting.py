@@ -27,7 +27,10 @@ import subprocess
 import sys
 import time
 
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from ksft import Tap, skip_all  # noqa: E402
+
 SIZE = 16 << 20
 MSS = 1448
 
@@ -45,6 +48,7 @@ ROWS = [
 
 SINK = r"""
 import socket, sys
+
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", 0))
@@ -63,42 +67,11 @@ while True:
 """
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        print("TAP version 13", flush=True)
-
-    def diag(self, msg):
-        for line in str(msg).splitlines():
-            print(f"# {line}", flush=True)
-
-    def ok(self, cond, desc, why=""):
-        self.n += 1
-        if cond:
-            print(f"ok {self.n} {desc}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok {self.n} {desc}", flush=True)
-            if why:
-                self.diag(why)
-        return cond
-
-    def skip(self, desc, why):
-        self.n += 1
-        print(f"ok {self.n} {desc} # SKIP {why}", flush=True)
-
-    def close(self):
-        print(f"1..{self.n}", flush=True)
-        return KSFT_FAIL if self.failed else KSFT_PASS
-
-
 def env(name):
     v = os.environ.get(name)
     if not v:
-        print("TAP version 13\n1..0 # SKIP not in the zcopy lab guest "
-              f"(${name} unset; run through scripts/lab-run)")
-        sys.exit(KSFT_SKIP)
+        skip_all(f"not in the zcopy lab guest (${name} unset; run through "
+                 "scripts/lab-run)")
     return v
 
 
@@ -279,8 +252,7 @@ def warm_cache(tap, w):
 
 def main():
     if not os.path.isdir("/sys/module/zcopy"):
-        print("TAP version 13\n1..0 # SKIP zcopy.ko is not loaded")
-        return KSFT_SKIP
+        skip_all("zcopy.ko is not loaded")
     w = World()
     tap = Tap()
     try:

@@ -50,7 +50,11 @@ import tempfile
 import textwrap
 import time
 
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from ksft import Tap, skip_all  # noqa: E402
+
+
 SIZE = 16 << 20         # the sheet's files, nginx's big.bin, iperf3 -n 16M
 MSS = 1448
 TOL_RUN = 0.01          # CPU copies per byte, zcopy run / demo
@@ -76,42 +80,6 @@ esac
 
 
 # --- TAP ---------------------------------------------------------------
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        print("TAP version 13", flush=True)
-
-    @staticmethod
-    def diag(msg):
-        for line in str(msg).splitlines():
-            print(f"# {line}", flush=True)
-
-    def ok(self, cond, desc, why=""):
-        self.n += 1
-        if cond:
-            print(f"ok {self.n} {desc}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok {self.n} {desc}", flush=True)
-            if why:
-                self.diag(why)
-        return cond
-
-    def skip(self, desc, why):
-        self.n += 1
-        print(f"ok {self.n} {desc} # SKIP {why}", flush=True)
-
-    def close(self):
-        print(f"1..{self.n}", flush=True)
-        return KSFT_FAIL if self.failed else KSFT_PASS
-
-
-def skip_all(why):
-    print(f"TAP version 13\n1..0 # SKIP {why}", flush=True)
-    sys.exit(KSFT_SKIP)
-
 
 # --- the sheet ---------------------------------------------------------
 
