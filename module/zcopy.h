@@ -146,6 +146,7 @@ void zc_session_put(struct zc_session *s);
 struct zc_session *zc_session_next(struct zc_session *prev);
 unsigned int zc_sessions_count(void);
 void zc_sessions_portid_gone(u32 portid, const struct net *net);
+void zc_sessions_end_all(enum zcopy_end_reason reason);
 bool zc_armed(void);
 
 /* Hot-path lookups, called under rcu_read_lock(). */

@@ -614,24 +614,6 @@ err_notifier:
 	return err;
 }
 
-/* End every session with reason unload, while listeners can hear it. */
-static void zc_nl_end_sessions(void)
-{
-	struct zc_session *s;
-
-	for (;;) {
-		mutex_lock(&zc_lock);
-		s = zc_session_next(NULL);
-		if (s)
-			kref_get(&s->ref);
-		mutex_unlock(&zc_lock);
-		if (!s)
-			break;
-		zc_session_end(s, ZCOPY_END_REASON_UNLOAD);
-		zc_session_put(s);
-	}
-}
-
 /**
  * zc_nl_exit() - end the sessions, unregister the family and the notifier
  *
@@ -642,8 +624,9 @@ static void zc_nl_end_sessions(void)
  */
 void zc_nl_exit(void)
 {
+	/* End the sessions while listeners can still hear it. */
 	if (zc_nl_registered)
-		zc_nl_end_sessions();
+		zc_sessions_end_all(ZCOPY_END_REASON_UNLOAD);
 	mutex_lock(&zc_lock);
 	zc_nl_registered = false;
 	mutex_unlock(&zc_lock);

@@ -727,27 +727,37 @@ void zc_sessions_portid_gone(u32 portid, const struct net *net)
 }
 
 /**
+ * zc_sessions_end_all() - end every live session
+ * @reason: what the end notifications say
+ *
+ * Context: process context; takes zc_lock.
+ */
+void zc_sessions_end_all(enum zcopy_end_reason reason)
+{
+	struct zc_session *s;
+
+	for (;;) {
+		mutex_lock(&zc_lock);
+		s = zc_session_next(NULL);
+		if (s)
+			kref_get(&s->ref);
+		mutex_unlock(&zc_lock);
+		if (!s)
+			break;
+		zc_session_end(s, reason);
+		zc_session_put(s);
+	}
+}
+
+/**
  * zc_session_exit() - end every session and remove the probes
  *
  * Context: module exit, once no new session can be created.
  */
 void zc_session_exit(void)
 {
-	struct zc_session *s;
-
 	flush_work(&zc_owner_gone_work);
-	for (;;) {
-		mutex_lock(&zc_lock);
-		s = list_first_entry_or_null(&zc_sessions, struct zc_session,
-					     node);
-		if (s)
-			kref_get(&s->ref);
-		mutex_unlock(&zc_lock);
-		if (!s)
-			break;
-		zc_session_end(s, ZCOPY_END_REASON_UNLOAD);
-		zc_session_put(s);
-	}
+	zc_sessions_end_all(ZCOPY_END_REASON_UNLOAD);
 	cancel_delayed_work_sync(&zc_disarm_work);
 	if (zc_is_armed) {
 		zc_probes_disarm();

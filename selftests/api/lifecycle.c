@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading zcopy.ko while it is in use: with sessions over
+ * netlink (which end, and tell the listeners why), with an open
+ * /dev/zcopy (which keeps the module), and with a transfer running in a
+ * followed process. rmmod must succeed or fail cleanly, the module must
+ * come back and answer, and the kernel log must stay clean. The module is
+ * left loaded as found, with the same parameters.
+ *
+ * Needs $ZCOPY_MODULE, the .ko to load (the lab sets it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/zcopy_dev.h>
+
+#include "zc_test.h"
+
+/*
+ * What is in use at each rmmod: 0 nothing, 1 netlink sessions and a
+ * listener, 2 a session bound to an open /dev/zcopy, 3 a session following
+ * a TCP transfer. Each busy cycle arms and disarms the probes, which takes
+ * seconds under TCG: a few of each kind among quick plain cycles.
+ */
+static const int zc_cycle_kind[] = {
+	0, 0, 1, 0, 2, 0, 3, 0, 0, 1, 0, 2, 0, 0, 3, 0, 0, 0, 3, 0,
+};
+
+#define ZC_CYCLES	(ARRAY_SIZE(zc_cycle_kind))
+
+FIXTURE(life) {
+	const char *path;
+	char params[256];
+	int kmsg;
+	pid_t server, client;
+};
+
+FIXTURE_SETUP(life)
+{
+	self->path = zc_module_path();
+	ASSERT_NE(NULL, self->path);
+	ASSERT_EQ(0, zc_module_params(self->params, sizeof(self->params)));
+	self->kmsg = zc_kmsg_open();
+	ASSERT_LE(0, self->kmsg);
+}
+
+static void zc_stop(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	zc_stop(&self->client);
+	zc_stop(&self->server);
+	/* Leave the module loaded, as the lab runner expects. */
+	if (!zc_module_loaded() && self->path)
+		zc_module_load(self->path, self->params);
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+}
+
+/*
+ * ---- a transfer to follow: TCP over loopback ----
+ *
+ * The test and its transfer run on one CPU. Under QEMU TCG another vCPU
+ * can run a stale translation of a patch site (a probe being armed or
+ * disarmed): the guest dies of "Oops: int3" with or without zcopy (seen
+ * at boot, in a timer). On one vCPU, patching and running stay coherent,
+ * and rmmod still meets the transfer in the middle of its system calls.
+ */
+static int zc_pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static void zc_server(int wfd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	static char buf[1 << 16];
+	int s, c;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(s, 1) || getsockname(s, (struct sockaddr *)&sa, &len))
+		_exit(1);
+	if (write(wfd, &sa, sizeof(sa)) != sizeof(sa))
+		_exit(1);
+	close(wfd);
+	c = accept(s, NULL, NULL);
+	while (c >= 0 && read(c, buf, sizeof(buf)) > 0)
+		;
+	_exit(0);
+}
+
+/* Writes and sendfile()s from a memfd until killed. */
+static void zc_client(const struct sockaddr_in *sa)
+{
+	static char buf[1 << 16];
+	int s, mfd;
+
+	mfd = memfd_create("zcopy-lifecycle", 0);
+	if (mfd < 0 || ftruncate(mfd, 1 << 20))
+		_exit(1);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (const struct sockaddr *)sa, sizeof(*sa)))
+		_exit(1);
+	for (;;) {
+		off_t off = 0;
+
+		if (write(s, buf, sizeof(buf)) < 0 ||
+		    sendfile(s, mfd, &off, 1 << 20) < 0)
+			_exit(1);
+	}
+}
+
+static int zc_transfer_start(FIXTURE_DATA(life) *self)
+{
+	struct sockaddr_in sa;
+	int pfd[2];
+
+	if (pipe(pfd))
+		return -errno;
+	self->server = fork();
+	if (self->server < 0)
+		return -errno;
+	if (!self->server) {
+		close(pfd[0]);
+		zc_server(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &sa, sizeof(sa)) != sizeof(sa)) {
+		close(pfd[0]);
+		return -EPIPE;
+	}
+	close(pfd[0]);
+	self->client = fork();
+	if (self->client < 0)
+		return -errno;
+	if (!self->client)
+		zc_client(&sa);
+	return 0;
+}
+
+/* ---- checks ---- */
+
+/* After a load: the family answers afresh and the device is there. */
+static void zc_check_loaded(struct __test_metadata *_metadata, int cycle)
+{
+	struct zc_stats st;
+	struct stat sb;
+	struct zc_nl nl;
+	int err;
+
+	err = zc_nl_open(&nl);
+	ASSERT_EQ(0, err) {
+		TH_LOG("cycle %d: the family is gone after insmod: %s", cycle,
+		       zc_errname(err));
+	}
+	ASSERT_NL_OK(&nl, zc_stats_get(&nl, &st));
+	ASSERT_EQ(ZC_VERSION, st.version);
+	ASSERT_EQ(0U, st.sessions) {
+		TH_LOG("cycle %d: a fresh module has %u sessions", cycle,
+		       st.sessions);
+	}
+	ASSERT_EQ(0, st.armed);
+	zc_nl_close(&nl);
+	ASSERT_EQ(0, stat(ZC_DEV_PATH, &sb)) {
+		TH_LOG("cycle %d: no %s after insmod", cycle, ZC_DEV_PATH);
+	}
+}
+
+static void zc_check_log(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(life) *self, int cycle)
+{
+	char first[256];
+
+	ASSERT_EQ(0, zc_kmsg_bad(self->kmsg, first, sizeof(first))) {
+		TH_LOG("cycle %d: the kernel log says: %s", cycle, first);
+	}
+}
+
+/* Find the session-end-ntf of session @id among those already queued. */
+static int zc_queued_end(struct zc_nl *l, __u32 id, struct zc_sess *e)
+{
+	for (;;) {
+		const struct nlmsghdr *nlh = (const void *)l->rbuf;
+		int n = zc_nl_recv_ntf(l, l->rbuf, ZC_NL_RBUF, 0);
+
+		if (n < 0)
+			return n;
+		for (; NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n))
+			if (!zc_parse_sess(nlh, e) &&
+			    e->cmd == ZCOPY_CMD_SESSION_END_NTF && e->id == id)
+				return 0;
+	}
+}
+
+/* rmmod while busy: 0, or a clean refusal. */
+static bool zc_unload_ok(int err)
+{
+	return !err || err == -EBUSY || err == -EAGAIN;
+}
+
+TEST_F_TIMEOUT(life, cycles, 300)
+{
+	unsigned int cycle;
+	int err;
+
+	ASSERT_EQ(0, zc_pin_cpu0());
+	for (cycle = 0; cycle < ZC_CYCLES; cycle++) {
+		struct zc_nl owner = { .fd = -1 }, ntf = { .fd = -1 };
+		struct zc_child child = { 0 };
+		struct zcopy_session_req req = { .size = sizeof(req) };
+		struct zc_sess s = { 0 }, e = { 0 };
+		int kind = zc_cycle_kind[cycle], fd = -1;
+
+		/* Something in use at rmmod time. */
+		switch (kind) {
+		case 1:		/* sessions over netlink, and a listener */
+		case 3:		/* ... following a transfer */
+			ASSERT_EQ(0, zc_nl_open(&owner));
+			ASSERT_EQ(0, zc_nl_open(&ntf));
+			ASSERT_EQ(0, zc_nl_join(&ntf, ntf.events_grp));
+			if (kind == 1) {
+				ASSERT_EQ(0, zc_child_start(&child));
+				ASSERT_NL_OK(&owner,
+					     zc_session_new(&owner, child.pid,
+							    0, 50, &s));
+				break;
+			}
+			ASSERT_EQ(0, zc_transfer_start(self));
+			ASSERT_NL_OK(&owner,
+				     zc_session_new(&owner, self->client,
+						    ZCOPY_SESSION_FLAGS_CHILDREN,
+						    20, &s));
+			usleep(200 * 1000);
+			break;
+		case 2:		/* a session bound to an open file */
+			fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+			ASSERT_LE(0, fd);
+			req.pid = getpid();
+			ASSERT_EQ(0, ioctl(fd, ZCOPY_IOC_SESSION_NEW, &req));
+			break;
+		}
+
+		err = zc_module_unload();
+		ASSERT_TRUE(zc_unload_ok(err)) {
+			TH_LOG("cycle %u: rmmod failed with %s", cycle,
+			       zc_errname(err));
+		}
+		if (kind == 2) {
+			/* The open file holds the module. */
+			ASSERT_NE(0, err) {
+				TH_LOG("cycle %u: rmmod succeeded while %s was open",
+				       cycle, ZC_DEV_PATH);
+			}
+			ASSERT_TRUE(zc_module_loaded());
+			ASSERT_EQ(NULL, zc_missing_prereq(true));
+			ASSERT_EQ(0, zc_nl_open(&owner));
+			ASSERT_NL_OK(&owner, zc_session_get(&owner,
+							    req.session_id,
+							    NULL));
+			zc_nl_close(&owner);
+			close(fd);
+			err = zc_module_unload();
+		}
+		if (err && kind == 3) {
+			/* Busy with the transfer: stop it and retry. */
+			zc_stop(&self->client);
+			err = zc_module_unload();
+		}
+		ASSERT_EQ(0, err) {
+			TH_LOG("cycle %u: rmmod with nothing in use: %s", cycle,
+			       zc_errname(err));
+		}
+		ASSERT_FALSE(zc_module_loaded());
+
+		/* The sessions ended with the module, and listeners heard. */
+		if (kind == 1 || kind == 3) {
+			err = zc_queued_end(&ntf, s.id, &e);
+			ASSERT_EQ(0, err) {
+				TH_LOG("cycle %u: no session-end-ntf for session %u at rmmod: %s",
+				       cycle, s.id, zc_errname(err));
+			}
+			ASSERT_EQ((__u32)ZCOPY_END_REASON_UNLOAD, e.end_reason) {
+				TH_LOG("cycle %u: session %u ended with reason %u",
+				       cycle, s.id, e.end_reason);
+			}
+			/* The owner's socket outlives the family: ENOENT. */
+			ASSERT_NL_ERRNO(&owner, zc_session_get(&owner, s.id,
+							       NULL),
+					ENOENT);
+		}
+		zc_child_stop(&child);
+		zc_nl_close(&owner);
+		zc_nl_close(&ntf);
+
+		err = zc_module_load(self->path, self->params);
+		ASSERT_EQ(0, err) {
+			TH_LOG("cycle %u: insmod %s %s: %s", cycle, self->path,
+			       self->params, zc_errname(err));
+		}
+		zc_check_loaded(_metadata, cycle);
+		zc_stop(&self->client);
+		zc_stop(&self->server);
+		zc_check_log(_metadata, self, cycle);
+	}
+}
+
+/* The mode of /dev/zcopy after loading with @params. */
+static int zc_dev_mode_after(const char *path, const char *params)
+{
+	struct stat sb;
+	int err;
+
+	err = zc_module_unload();
+	if (!err)
+		err = zc_module_load(path, params);
+	if (!err && stat(ZC_DEV_PATH, &sb))
+		err = -errno;
+	return err ? err : (int)(sb.st_mode & 07777);
+}
+
+/*
+ * The parameters: dev_mode sets the node's mode (0600 by default), and
+ * values out of range are refused at load time, leaving nothing behind.
+ */
+TEST_F_TIMEOUT(life, params, 60)
+{
+	static const char *const bad[] = { "max_sessions=0",
+					   "max_sessions=1025" };
+	unsigned int i;
+	int err;
+
+	err = zc_dev_mode_after(self->path, "");
+	ASSERT_EQ(0600, err) {
+		TH_LOG("without dev_mode, %s has mode %#o (or failed with %s)",
+		       ZC_DEV_PATH, err, zc_errname(err < 0 ? err : 0));
+	}
+	err = zc_dev_mode_after(self->path, "dev_mode=0640");
+	ASSERT_EQ(0640, err) {
+		TH_LOG("with dev_mode=0640, %s has mode %#o (or failed with %s)",
+		       ZC_DEV_PATH, err, zc_errname(err < 0 ? err : 0));
+	}
+
+	ASSERT_EQ(0, zc_module_unload());
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = zc_module_load(self->path, bad[i]);
+		EXPECT_EQ(-EINVAL, err) {
+			TH_LOG("insmod %s: expected %s, got %s", bad[i],
+			       zc_errname(-EINVAL), zc_errname(err));
+		}
+		EXPECT_FALSE(zc_module_loaded());
+		if (!err)
+			zc_module_unload();
+	}
+	ASSERT_EQ(0, zc_module_load(self->path, self->params));
+	zc_check_loaded(_metadata, -1);
+	zc_check_log(_metadata, self, -1);
+}
+
+/* What an unprivileged user got from a world-accessible /dev/zcopy. */
+struct zc_nobody {
+	int setup;
+	int own;		/* SESSION_NEW for itself */
+	int other;		/* ... for another process */
+	int reset;		/* a global RESET */
+	int get;		/* netlink session-get of its session */
+	int dump;		/* sessions its dump shows */
+	int seen_root;		/* whether root's session was among them */
+};
+
+static void zc_nobody_child(int wfd, pid_t other, __u32 root_id)
+{
+	struct zcopy_session_req req = { .size = sizeof(req) };
+	struct zc_nobody r = { 0 };
+	struct zc_sess *all = calloc(64, sizeof(*all));
+	struct zc_nl nl;
+	int fd = -1, i;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		r.setup = -errno;
+	if (!r.setup) {
+		fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+		r.setup = fd < 0 ? -errno : zc_nl_open(&nl);
+	}
+	if (!r.setup && all) {
+		req.pid = other;
+		r.other = ioctl(fd, ZCOPY_IOC_SESSION_NEW, &req) ? -errno : 0;
+		r.reset = ioctl(fd, ZCOPY_IOC_RESET) ? -errno : 0;
+		req.pid = getpid();
+		r.own = ioctl(fd, ZCOPY_IOC_SESSION_NEW, &req) ? -errno : 0;
+		r.get = zc_session_get(&nl, req.session_id, NULL);
+		r.dump = zc_session_dump(&nl, all, 64);
+		for (i = 0; i < r.dump && i < 64; i++)
+			r.seen_root |= all[i].id == root_id;
+	}
+	if (write(wfd, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * With dev_mode=0666 a user without any capability may follow itself
+ * through /dev/zcopy, and see that session, and only its own, over
+ * netlink; it may not follow others nor reset the global counters.
+ */
+TEST_F_TIMEOUT(life, unprivileged_user, 60)
+{
+	struct zc_child child;
+	struct zc_nobody r;
+	struct zc_sess s;
+	struct zc_nl nl;
+	int pfd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0666, zc_dev_mode_after(self->path, "dev_mode=0666"));
+	ASSERT_EQ(0, zc_child_start(&child));
+	ASSERT_EQ(0, zc_nl_open(&nl));
+	ASSERT_NL_OK(&nl, zc_session_new(&nl, child.pid, 0, 0, &s));
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		zc_nobody_child(pfd[1], child.pid, s.id);
+	close(pfd[1]);
+	ASSERT_EQ((ssize_t)sizeof(r), read(pfd[0], &r, sizeof(r)));
+	close(pfd[0]);
+	waitpid(pid, NULL, 0);
+	zc_nl_close(&nl);
+	zc_child_stop(&child);
+
+	ASSERT_EQ(0, r.setup) {
+		TH_LOG("becoming nobody and opening %s: %s", ZC_DEV_PATH,
+		       zc_errname(r.setup));
+	}
+	EXPECT_EQ(-EPERM, r.other) {
+		TH_LOG("SESSION_NEW for another process: expected %s, got %s",
+		       zc_errname(-EPERM), zc_errname(r.other));
+	}
+	EXPECT_EQ(-EPERM, r.reset) {
+		TH_LOG("global RESET: expected %s, got %s", zc_errname(-EPERM),
+		       zc_errname(r.reset));
+	}
+	EXPECT_EQ(0, r.own) {
+		TH_LOG("SESSION_NEW for itself: %s", zc_errname(r.own));
+	}
+	EXPECT_EQ(0, r.get) {
+		TH_LOG("netlink session-get of its own session: %s",
+		       zc_errname(r.get));
+	}
+	EXPECT_EQ(1, r.dump) {
+		TH_LOG("its session-get dump shows %d sessions, expected its own",
+		       r.dump);
+	}
+	EXPECT_EQ(0, r.seen_root);
+
+	ASSERT_EQ(0, zc_module_unload());
+	ASSERT_EQ(0, zc_module_load(self->path, self->params));
+	zc_check_loaded(_metadata, -1);
+}
+
+/* The whole program is skipped without a module to load. */
+int main(int argc, char **argv)
+{
+	if (!zc_module_path() && !zc_missing_prereq(true)) {
+		ksft_print_header();
+		ksft_exit_skip("no zcopy.ko to reload: $ZCOPY_MODULE is unset or unreadable\n");
+	}
+	return zc_main(argc, argv, true);
+}
