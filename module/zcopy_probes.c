@@ -428,6 +428,15 @@ static void zc_fe_csum_copy_from_iter(struct pt_regs *regs)
 	zc_copy_from(regs, ZC_P_CSUM_COPY_FROM_ITER, 1, 3);
 }
 
+/* A copy_page_*_iter wrapper's entry: its caller is the site of its copies. */
+static void zc_fe_copy_page_iter(struct pt_regs *regs)
+{
+	struct zc_outer *o = this_cpu_ptr(&zc_outer);
+
+	o->task = current;
+	o->ip = zc_ret_ip(regs);
+}
+
 /*
  * copy_page_to_iter(page, offset, bytes, i): on a pipe iterator (6.1) it
  * only takes a page reference; otherwise it is a wrapper whose copies
@@ -436,23 +445,12 @@ static void zc_fe_csum_copy_from_iter(struct pt_regs *regs)
 static void zc_fe_copy_page_to_iter(struct pt_regs *regs)
 {
 	struct iov_iter *i = (struct iov_iter *)ZC_ARG(regs, 3);
-	struct zc_outer *o = this_cpu_ptr(&zc_outer);
 
-	if (zc_iter_is_pipe(i)) {
+	if (zc_iter_is_pipe(i))
 		zc_charge_ctr(current, ZCOPY_COUNTER_PIPE_REF_BYTES,
 			      zc_iter_bytes(i, ZC_ARG(regs, 2)));
-		return;
-	}
-	o->task = current;
-	o->ip = zc_ret_ip(regs);
-}
-
-static void zc_fe_copy_page_from_iter(struct pt_regs *regs)
-{
-	struct zc_outer *o = this_cpu_ptr(&zc_outer);
-
-	o->task = current;
-	o->ip = zc_ret_ip(regs);
+	else
+		zc_fe_copy_page_iter(regs);
 }
 
 /* int skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len) */
@@ -505,21 +503,15 @@ static void zc_fe_skb_checksum(struct pt_regs *regs)
 
 /* ---- ownership and windows ---- */
 
-/* tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size) */
-static void zc_fe_tcp_sendmsg(struct pt_regs *regs)
+/*
+ * tcp_sendmsg_locked(struct sock *sk, ...) and, before 6.5,
+ * do_tcp_sendpages(struct sock *sk, ...): the task sending owns the socket.
+ */
+static void zc_fe_tcp_send(struct pt_regs *regs)
 {
 	if (zc_task_context())
 		zc_sock_claim((struct sock *)ZC_ARG(regs, 0));
 }
-
-#if ZC_HAVE_SENDPAGE
-/* do_tcp_sendpages(struct sock *sk, struct page *page, ...) */
-static void zc_fe_tcp_sendpages(struct pt_regs *regs)
-{
-	if (zc_task_context())
-		zc_sock_claim((struct sock *)ZC_ARG(regs, 0));
-}
-#endif
 
 /* blk_status_t nvme_setup_cmd(struct nvme_ns *ns, struct request *req) */
 static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
@@ -715,15 +707,15 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 	ZC_FENTRY(ZC_P_COPY_PAGE_TO_ITER, "copy_page_to_iter",
 		  zc_fe_copy_page_to_iter),
 	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER, "copy_page_from_iter",
-		  zc_fe_copy_page_from_iter),
+		  zc_fe_copy_page_iter),
 	ZC_FENTRY(ZC_P_SKB_COPY_BITS, "skb_copy_bits", zc_fe_skb_copy_bits),
 	ZC_FENTRY(ZC_P_SKB_COPY_CSUM, "skb_copy_and_csum_bits",
 		  zc_fe_skb_copy_csum),
 	ZC_FENTRY(ZC_P_SKB_COPY_UBUFS, "skb_copy_ubufs", zc_fe_skb_copy_ubufs),
 	ZC_FENTRY(ZC_P_SKB_CHECKSUM, "skb_checksum", zc_fe_skb_checksum),
-	ZC_FENTRY(ZC_P_TCP_SENDMSG, "tcp_sendmsg_locked", zc_fe_tcp_sendmsg),
+	ZC_FENTRY(ZC_P_TCP_SENDMSG, "tcp_sendmsg_locked", zc_fe_tcp_send),
 #if ZC_HAVE_SENDPAGE
-	ZC_FENTRY(ZC_P_TCP_SENDPAGES, "do_tcp_sendpages", zc_fe_tcp_sendpages),
+	ZC_FENTRY(ZC_P_TCP_SENDPAGES, "do_tcp_sendpages", zc_fe_tcp_send),
 #endif
 	ZC_FENTRY(ZC_P_NVME_SETUP_CMD, "nvme_setup_cmd", zc_fe_nvme_setup_cmd),
 #if ZC_HAVE_DMA_TRACEPOINTS

@@ -288,9 +288,22 @@ static void zc_sock_del_session(u32 sid)
 
 /* ---- block I/O ---- */
 
-static unsigned int zc_bio_slot(const struct bio *bio)
+/*
+ * The entry holding @bio, or with @or_free the first free entry of its
+ * probe sequence if it holds none. Context: under zc_bio_lock.
+ */
+static struct zc_bioent *zc_bio_find(const struct bio *bio, bool or_free)
 {
-	return hash_ptr(bio, ilog2(ZC_BIO_SLOTS));
+	unsigned int i, slot = hash_ptr(bio, ilog2(ZC_BIO_SLOTS));
+
+	lockdep_assert_held(&zc_bio_lock);
+	for (i = 0; i < ZC_BIO_PROBES; i++) {
+		struct zc_bioent *e = &zc_bio_tbl[(slot + i) % ZC_BIO_SLOTS];
+
+		if (e->bio == bio || (or_free && !e->bio))
+			return e;
+	}
+	return NULL;
 }
 
 /**
@@ -301,7 +314,7 @@ static unsigned int zc_bio_slot(const struct bio *bio)
  */
 void zc_bio_claim(const struct bio *bio)
 {
-	unsigned int i, slot = zc_bio_slot(bio);
+	struct zc_bioent *e;
 	unsigned long flags;
 	u32 sid = 0;
 
@@ -312,17 +325,13 @@ void zc_bio_claim(const struct bio *bio)
 		return;
 
 	spin_lock_irqsave(&zc_bio_lock, flags);
-	for (i = 0; i < ZC_BIO_PROBES; i++) {
-		struct zc_bioent *e = &zc_bio_tbl[(slot + i) % ZC_BIO_SLOTS];
-
-		if (!e->bio || e->bio == bio) {
-			e->bio = bio;
-			e->sid = sid;
-			break;
-		}
+	e = zc_bio_find(bio, true);
+	if (e) {
+		e->bio = bio;
+		e->sid = sid;
 	}
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
-	if (i == ZC_BIO_PROBES)
+	if (!e)
 		zc_stats_missed();
 }
 
@@ -335,22 +344,16 @@ void zc_bio_claim(const struct bio *bio)
  */
 u32 zc_bio_owner(const struct bio *bio)
 {
-	unsigned int i, slot;
+	struct zc_bioent *e;
 	unsigned long flags;
 	u32 sid = 0;
 
 	if (!bio)
 		return 0;
-	slot = zc_bio_slot(bio);
 	spin_lock_irqsave(&zc_bio_lock, flags);
-	for (i = 0; i < ZC_BIO_PROBES; i++) {
-		struct zc_bioent *e = &zc_bio_tbl[(slot + i) % ZC_BIO_SLOTS];
-
-		if (e->bio == bio) {
-			sid = e->sid;
-			break;
-		}
-	}
+	e = zc_bio_find(bio, false);
+	if (e)
+		sid = e->sid;
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
 	return sid;
 }
@@ -363,18 +366,14 @@ u32 zc_bio_owner(const struct bio *bio)
  */
 void zc_bio_release(const struct bio *bio)
 {
-	unsigned int i, slot = zc_bio_slot(bio);
+	struct zc_bioent *e;
 	unsigned long flags;
 
 	spin_lock_irqsave(&zc_bio_lock, flags);
-	for (i = 0; i < ZC_BIO_PROBES; i++) {
-		struct zc_bioent *e = &zc_bio_tbl[(slot + i) % ZC_BIO_SLOTS];
-
-		if (e->bio == bio) {
-			e->bio = NULL;
-			e->sid = 0;
-			break;
-		}
+	e = zc_bio_find(bio, false);
+	if (e) {
+		e->bio = NULL;
+		e->sid = 0;
 	}
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
 }
