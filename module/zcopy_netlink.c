@@ -42,6 +42,29 @@ static const struct nla_policy zc_nl_no_attrs_policy[ZCOPY_A_PAD + 1] = {
 static struct genl_family zc_nl_family;
 static bool zc_nl_registered;
 
+/*
+ * The largest the attributes of a reply can grow: every counter, and
+ * every site and device the tables can hold. (A primitive's name is a
+ * hooked function's, shorter than a site's.)
+ */
+#define ZC_NL_U64_SIZE	nla_total_size_64bit(sizeof(u64))
+#define ZC_NL_SITE_SIZE	(nla_total_size(0) +				\
+			 2 * nla_total_size(ZC_SITE_NAME_LEN) +		\
+			 nla_total_size(sizeof(u32)) + 2 * ZC_NL_U64_SIZE)
+#define ZC_NL_DEV_SIZE	(nla_total_size(0) +				\
+			 3 * nla_total_size(ZC_DEV_NAME_LEN) +		\
+			 4 * ZC_NL_U64_SIZE)
+#define ZC_NL_TOTALS_SIZE						\
+	(nla_total_size(0) + ZC_NR_COUNTERS * ZC_NL_U64_SIZE +		\
+	 ZC_MAX_SITES * ZC_NL_SITE_SIZE + ZC_MAX_DEVS * ZC_NL_DEV_SIZE)
+#define ZC_NL_STATS_SIZE						\
+	(3 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +	\
+	 ZC_NL_TOTALS_SIZE)
+#define ZC_NL_SESSION_SIZE						\
+	(5 * nla_total_size(sizeof(u32)) + ZC_NL_U64_SIZE +		\
+	 ZCOPY_MAX_DEVFILTER * nla_total_size(ZC_DEVFILTER_LEN) +	\
+	 ZC_NL_TOTALS_SIZE)
+
 static int zc_nl_put_counters(struct sk_buff *skb, const struct zc_pcpu *t)
 {
 	struct nlattr *nest;
@@ -181,7 +204,7 @@ static int zc_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int err = -EMSGSIZE;
 
 	t = kmalloc(sizeof(*t), GFP_KERNEL);
-	msg = genlmsg_new(SZ_16K, GFP_KERNEL);
+	msg = genlmsg_new(ZC_NL_STATS_SIZE, GFP_KERNEL);
 	if (!t || !msg) {
 		err = -ENOMEM;
 		goto err_free;
@@ -219,7 +242,7 @@ static int zc_nl_session_reply(struct zc_session *s, struct genl_info *info)
 	int err;
 
 	t = kmalloc(sizeof(*t), GFP_KERNEL);
-	msg = genlmsg_new(SZ_16K, GFP_KERNEL);
+	msg = genlmsg_new(ZC_NL_SESSION_SIZE, GFP_KERNEL);
 	if (!t || !msg) {
 		nlmsg_free(msg);
 		kfree(t);
@@ -271,6 +294,17 @@ static int zc_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	zc_session_put(s);
 	return err;
+}
+
+/*
+ * Every dump buffer has room for the largest session. The core sizes a
+ * dump's buffers by the reader's earlier recvmsg() calls, and a reader
+ * that made none gets one page: too small for a session with many sites.
+ */
+static int zc_nl_session_get_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN + ZC_NL_SESSION_SIZE);
+	return 0;
 }
 
 static int zc_nl_session_get_dumpit(struct sk_buff *skb,
@@ -465,6 +499,7 @@ static const struct genl_ops zc_nl_ops[] = {
 	{
 		.cmd = ZCOPY_CMD_SESSION_GET,
 		.doit = zc_nl_session_get_doit,
+		.start = zc_nl_session_get_start,
 		.dumpit = zc_nl_session_get_dumpit,
 		.policy = zcopy_session_get_nl_policy,
 		.maxattr = ARRAY_SIZE(zcopy_session_get_nl_policy) - 1,

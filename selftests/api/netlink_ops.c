@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "zc_test.h"
 
@@ -211,6 +212,78 @@ TEST_F(ops, session_get_dump)
 		TH_LOG("session %u should be in the dump once", b.id);
 	}
 	free(all);
+}
+
+/* Sessions that fill more than a page of dump with devfilters alone. */
+#define ZC_BIG_SESSIONS	10
+
+static int zc_session_new_filtered(struct zc_nl *nl, __u32 pid,
+				   struct zc_sess *out)
+{
+	struct zc_msg *m = malloc(sizeof(*m));
+	char name[32];
+	int i, err;
+
+	if (!m)
+		return -ENOMEM;
+	zc_msg_genl(m, nl, ZCOPY_CMD_SESSION_NEW, 0);
+	zc_msg_put_u32(m, ZCOPY_A_PID, pid);
+	for (i = 0; i < ZCOPY_MAX_DEVFILTER; i++) {
+		snprintf(name, sizeof(name), "no-such-device-%015d", i);
+		zc_msg_put_str(m, ZCOPY_A_DEVFILTER, name);
+	}
+	err = zc_nl_request(nl, m, zc_sess_cb, out);
+	free(m);
+	return err;
+}
+
+/*
+ * A reader that never received before gets a dump whose first buffer the
+ * core sizes at one page, unless the family asks for more: every buffer
+ * must have room for the largest session, so these ten sessions (about
+ * 6 KiB) must all come in the first datagram.
+ */
+TEST_F(ops, session_dump_fresh_reader)
+{
+	struct zc_sess s[ZC_BIG_SESSIONS], got;
+	struct zc_nl fresh;
+	struct zc_msg *m;
+	const struct nlmsghdr *nlh;
+	unsigned int total = 0, ours = 0;
+	ssize_t len;
+	int i, j, rem;
+
+	if (zc_param_uint("max_sessions") < ZC_BIG_SESSIONS + 1)
+		SKIP(return, "max_sessions is below %d", ZC_BIG_SESSIONS + 1);
+	for (i = 0; i < ZC_BIG_SESSIONS; i++)
+		ASSERT_NL_OK(&self->nl, zc_session_new_filtered(&self->nl,
+								self->child.pid,
+								&s[i]));
+	m = malloc(sizeof(*m));
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, zc_nl_open_raw(&fresh));
+	fresh.family = self->nl.family;
+	zc_msg_genl(m, &fresh, ZCOPY_CMD_SESSION_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, zc_nl_send(&fresh, m));
+	free(m);
+
+	len = recv(fresh.fd, fresh.rbuf, ZC_NL_RBUF, 0);
+	ASSERT_GT(len, 0);
+	nlh = (const struct nlmsghdr *)fresh.rbuf;
+	for (rem = len; NLMSG_OK(nlh, rem); nlh = NLMSG_NEXT(nlh, rem)) {
+		if (nlh->nlmsg_type != fresh.family)
+			continue;
+		ASSERT_EQ(0, zc_parse_sess(nlh, &got));
+		total++;
+		for (j = 0; j < ZC_BIG_SESSIONS; j++)
+			ours += got.id == s[j].id;
+	}
+	zc_nl_close(&fresh);
+	ASSERT_EQ((unsigned int)ZC_BIG_SESSIONS, ours) {
+		TH_LOG("the first datagram (%zd bytes) held %u sessions, %u of "
+		       "the %d made here", len, total, ours, ZC_BIG_SESSIONS);
+	}
+	ASSERT_GT(len, 4096);
 }
 
 TEST_F(ops, session_del)
