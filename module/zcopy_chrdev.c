@@ -20,8 +20,19 @@
 
 #include "zcopy.h"
 
-#define ZC_TEXT_MAX	(64 * 1024)
 #define ZC_POLL_MS	100
+
+/*
+ * The most a line of each kind can take. Every field has a fixed width or
+ * a name bounded by its table; the longest probe reason is 69 characters.
+ */
+#define ZC_TEXT_LINE	96	/* headings and counters */
+#define ZC_TEXT_SITE	192
+#define ZC_TEXT_DEV	288
+#define ZC_TEXT_PROBE	192
+#define ZC_TEXT_SET	((2 + ZC_NR_COUNTERS) * ZC_TEXT_LINE +		\
+			 ZC_MAX_SITES * ZC_TEXT_SITE +			\
+			 ZC_MAX_DEVS * ZC_TEXT_DEV)
 
 static unsigned short zc_dev_mode = 0600;
 module_param_named(dev_mode, zc_dev_mode, ushort, 0444);
@@ -82,6 +93,7 @@ static const char *const zc_state_names[] = {
 struct zc_text {
 	char *buf;
 	size_t len;
+	size_t size;
 };
 
 static __printf(2, 3) void zc_print(struct zc_text *t, const char *fmt, ...)
@@ -89,12 +101,20 @@ static __printf(2, 3) void zc_print(struct zc_text *t, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (t->len >= ZC_TEXT_MAX)
-		return;
 	va_start(ap, fmt);
-	n = vscnprintf(t->buf + t->len, ZC_TEXT_MAX - t->len, fmt, ap);
+	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
 	va_end(ap);
+	/* The buffer is sized for the longest lines: never cut a table. */
+	if (WARN_ON_ONCE(n >= t->size - t->len))
+		n = t->size - t->len - 1;
 	t->len += n;
+}
+
+/* Room for the global table, @sessions tables and the probes. */
+static size_t zc_text_size(unsigned int sessions)
+{
+	return (size_t)(sessions + 1) * ZC_TEXT_SET + 2 * ZC_TEXT_LINE +
+	       zc_probes_count() * ZC_TEXT_PROBE;
 }
 
 static void zc_text_totals(struct zc_text *t, const struct zc_pcpu *c)
@@ -162,18 +182,28 @@ static int zc_file_snapshot(struct zc_file *f)
 {
 	struct zc_text t = {};
 	struct zc_pcpu *c;
+	char *text;
 
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
-	t.buf = kvmalloc(ZC_TEXT_MAX, GFP_KERNEL);
-	if (!c || !t.buf) {
-		kfree(c);
-		kvfree(t.buf);
+	if (!c)
 		return -ENOMEM;
-	}
 	mutex_lock(&zc_lock);
-	zc_text_fill(&t, c);
+	/* Sized under the lock, so that no session comes in between. */
+	t.size = zc_text_size(zc_sessions_count());
+	t.buf = kvmalloc(t.size, GFP_KERNEL);
+	if (t.buf)
+		zc_text_fill(&t, c);
 	mutex_unlock(&zc_lock);
 	kfree(c);
+	if (!t.buf)
+		return -ENOMEM;
+	/* An open file may keep its snapshot long: keep only the text. */
+	text = kvmalloc(t.len, GFP_KERNEL);
+	if (text) {
+		memcpy(text, t.buf, t.len);
+		kvfree(t.buf);
+		t.buf = text;
+	}
 	kvfree(f->text);
 	f->text = t.buf;
 	f->len = t.len;

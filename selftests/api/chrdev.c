@@ -53,13 +53,16 @@ FIXTURE_TEARDOWN(dev)
 	free(self->b);
 }
 
-/* Read @fd to the end in @chunk-byte reads; returns the length. */
-static ssize_t zc_read_all(int fd, char *buf, size_t chunk)
+/*
+ * Read @fd to the end in @chunk-byte reads into @buf, which has room for
+ * @size bytes and a NUL; returns the length, or -ENOSPC when it is full.
+ */
+static ssize_t zc_read_all(int fd, char *buf, size_t size, size_t chunk)
 {
 	size_t len = 0;
 
 	for (;;) {
-		size_t want = ZC_TEXT_MAX - len;
+		size_t want = size - len;
 		ssize_t n;
 
 		if (!want)
@@ -76,14 +79,14 @@ static ssize_t zc_read_all(int fd, char *buf, size_t chunk)
 }
 
 /* The text of a fresh open. */
-static ssize_t zc_read_text(char *buf, size_t chunk)
+static ssize_t zc_read_text(char *buf, size_t size, size_t chunk)
 {
 	int fd = open(ZC_DEV_PATH, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = zc_read_all(fd, buf, chunk);
+	n = zc_read_all(fd, buf, size, chunk);
 	close(fd);
 	return n;
 }
@@ -165,7 +168,7 @@ TEST_F(dev, read_text)
 	__u64 v[__ZCOPY_COUNTER_MAX];
 	ssize_t n;
 
-	n = zc_read_all(self->fd, self->a, 4096);
+	n = zc_read_all(self->fd, self->a, ZC_TEXT_MAX, 4096);
 	ASSERT_GT(n, 0);
 	ASSERT_EQ(0, strncmp(self->a, "zcopy ", 6)) {
 		TH_LOG("the text starts with \"%.20s\", expected \"zcopy \"",
@@ -196,10 +199,10 @@ TEST_F_TIMEOUT(dev, partial_reads, 60)
 
 	/* With no session the probes are off and the text stands still. */
 	ASSERT_EQ(0, zc_wait_disarmed(&self->nl, 20000));
-	n = zc_read_text(self->a, ZC_TEXT_MAX);
+	n = zc_read_text(self->a, ZC_TEXT_MAX, ZC_TEXT_MAX);
 	ASSERT_GT(n, 0);
 	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
-		m = zc_read_text(self->b, chunks[i]);
+		m = zc_read_text(self->b, ZC_TEXT_MAX, chunks[i]);
 		ASSERT_EQ(n, m) {
 			TH_LOG("%zu-byte reads gave %zd bytes, one read %zd",
 			       chunks[i], m, n);
@@ -217,13 +220,13 @@ TEST_F_TIMEOUT(dev, partial_reads, 60)
 	fd2 = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, zc_ioc_new(fd2, self->child.pid, &id));
-	m = zc_read_all(self->fd, self->b + 10, 100);
+	m = zc_read_all(self->fd, self->b + 10, ZC_TEXT_MAX - 10, 100);
 	ASSERT_EQ(n, m + 10);
 	ASSERT_EQ(0, memcmp(self->a, self->b, n)) {
 		TH_LOG("the rest of a read changed when a session was created");
 	}
 	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
-	m = zc_read_all(self->fd, self->b, 4096);
+	m = zc_read_all(self->fd, self->b, ZC_TEXT_MAX, 4096);
 	ASSERT_GT(m, 0);
 	ASSERT_NE(NULL, strstr(self->b, " 1 session(s)")) {
 		TH_LOG("a new read should show the session: \"%.80s\"",
@@ -239,7 +242,7 @@ TEST_F_TIMEOUT(dev, lseek_suffix, 60)
 	unsigned int i;
 
 	ASSERT_EQ(0, zc_wait_disarmed(&self->nl, 20000));
-	n = zc_read_text(self->a, ZC_TEXT_MAX);
+	n = zc_read_text(self->a, ZC_TEXT_MAX, ZC_TEXT_MAX);
 	ASSERT_GT(n, 200);
 	offs[0] = 1;
 	offs[1] = 7;
@@ -253,7 +256,7 @@ TEST_F_TIMEOUT(dev, lseek_suffix, 60)
 
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(offs[i], lseek(fd, offs[i], SEEK_SET));
-		m = zc_read_all(fd, self->b, 4096);
+		m = zc_read_all(fd, self->b, ZC_TEXT_MAX, 4096);
 		close(fd);
 		ASSERT_EQ(offs[i] < n ? n - offs[i] : 0, m) {
 			TH_LOG("at offset %jd of %zd bytes, read %zd",
@@ -661,7 +664,7 @@ TEST_F_TIMEOUT(dev, text_matches_netlink, 60)
 
 	/* Quiet (no session, probes off): the three views agree exactly. */
 	ASSERT_EQ(0, zc_wait_disarmed(&self->nl, 20000));
-	ASSERT_GT(zc_read_text(self->a, ZC_TEXT_MAX), 0);
+	ASSERT_GT(zc_read_text(self->a, ZC_TEXT_MAX, ZC_TEXT_MAX), 0);
 	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &ns));
 	ASSERT_EQ(0, zc_ioc_stats(self->fd, ZCOPY_IOC_GET_STATS, &st));
 	ASSERT_EQ(0, zc_text_global(self->a, tv));
@@ -681,7 +684,7 @@ TEST_F_TIMEOUT(dev, text_matches_netlink, 60)
 	/* Counting: read in turn, each later view has at least as much. */
 	ASSERT_EQ(0, zc_ioc_new(self->fd, self->child.pid, NULL));
 	ASSERT_EQ(0, zc_child_syscalls(&self->child, 100));
-	ASSERT_GT(zc_read_text(self->a, ZC_TEXT_MAX), 0);
+	ASSERT_GT(zc_read_text(self->a, ZC_TEXT_MAX, ZC_TEXT_MAX), 0);
 	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &ns));
 	ASSERT_EQ(0, zc_text_global(self->a, tv));
 	for (i = 0; i < ZC_NCTR; i++) {
@@ -797,6 +800,89 @@ TEST_F_TIMEOUT(dev, concurrent_reads, 120)
 		TH_LOG("the kernel log says: %s", first);
 	}
 	close(kmsg);
+}
+
+/* A tally of the sections of a text: sessions, and probe lines. */
+static void zc_text_sections(const char *text, unsigned int *sessions,
+			     int *probes)
+{
+	const char *p = text;
+
+	*sessions = 0;
+	while ((p = strstr(p, "\nsession "))) {
+		(*sessions)++;
+		p++;
+	}
+	*probes = -1;
+	p = strstr(text, "\nprobes\n");
+	if (!p)
+		return;
+	*probes = 0;
+	for (p += strlen("\nprobes"); (p = strchr(p + 1, '\n')); )
+		(*probes)++;
+}
+
+/*
+ * The table holds every session, however many max_sessions allows: 128
+ * sessions make a text larger than the 64 KiB buffer of earlier versions.
+ */
+#define ZC_MANY_SESSIONS	128
+
+TEST_F_TIMEOUT(dev, text_every_session, 120)
+{
+	const char *path = zc_module_path();
+	const size_t size = 4 << 20;
+	unsigned int i, sessions;
+	char params[256], many[32], *text;
+	int err, probes, want;
+	ssize_t len;
+
+	if (!path)
+		SKIP(return, "no zcopy.ko to reload ($ZCOPY_MODULE is unset)");
+	ASSERT_EQ(0, zc_module_params(params, sizeof(params)));
+	close(self->fd);
+	self->fd = -1;
+	zc_nl_close(&self->nl);
+	snprintf(many, sizeof(many), "max_sessions=%d", ZC_MANY_SESSIONS);
+	err = zc_module_reload(path, many);
+	if (err) {
+		zc_module_load(path, params);
+		ASSERT_EQ(0, err) {
+			TH_LOG("reloading %s with %s: %s", path, many,
+			       strerror(-err));
+		}
+	}
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
+	for (i = 0; i < ZC_MANY_SESSIONS; i++)
+		ASSERT_NL_OK(&self->nl, zc_session_new(&self->nl,
+						       self->child.pid, 0, 0,
+						       NULL));
+	want = zc_probe_dump(&self->nl, NULL, 0);
+	text = calloc(1, size + 1);
+	ASSERT_NE(NULL, text);
+	len = zc_read_text(text, size, 65536);
+	ASSERT_GT(len, 65536) {
+		TH_LOG("%d sessions took only %zd bytes of text",
+		       ZC_MANY_SESSIONS, len);
+	}
+	ASSERT_LT((size_t)len, size);
+	TH_LOG("%d sessions: %zd bytes of text", ZC_MANY_SESSIONS, len);
+	zc_text_sections(text, &sessions, &probes);
+	free(text);
+	EXPECT_EQ((unsigned int)ZC_MANY_SESSIONS, sessions);
+	EXPECT_EQ(want, probes) {
+		TH_LOG("the probes section has %d lines, the family %d probes",
+		       probes, want);
+	}
+
+	zc_nl_close(&self->nl);
+	err = zc_module_reload(path, params);
+	if (err && !zc_module_loaded())
+		zc_module_load(path, params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
+	}
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
 }
 
 int main(int argc, char **argv)

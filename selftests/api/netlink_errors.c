@@ -387,16 +387,6 @@ TEST_F(err, devfilter)
 	ASSERT_STREQ(name, s.devfilter[0]);
 }
 
-/* Reload zcopy.ko with @params; returns 0 or -errno. */
-static int zc_reload(const char *path, const char *params)
-{
-	int err = zc_module_unload();
-
-	if (err)
-		return err;
-	return zc_module_load(path, params);
-}
-
 TEST_F_TIMEOUT(err, too_many_sessions, 120)
 {
 	const char *path = zc_module_path();
@@ -412,7 +402,7 @@ TEST_F_TIMEOUT(err, too_many_sessions, 120)
 		SKIP(return, "no zcopy.ko to reload ($ZCOPY_MODULE is unset)");
 	ASSERT_EQ(0, zc_module_params(params, sizeof(params)));
 	zc_nl_close(&self->nl);
-	err = zc_reload(path, "max_sessions=2");
+	err = zc_module_reload(path, "max_sessions=2");
 	if (err) {
 		zc_module_load(path, params);
 		ASSERT_EQ(0, err) {
@@ -451,7 +441,7 @@ TEST_F_TIMEOUT(err, too_many_sessions, 120)
 	EXPECT_EQ(0, zc_session_new(&self->nl, self->child.pid, 0, 0, NULL));
 
 	zc_nl_close(&self->nl);
-	err = zc_reload(path, params);
+	err = zc_module_reload(path, params);
 	if (err && !zc_module_loaded())
 		zc_module_load(path, params);
 	ASSERT_EQ(0, err) {

@@ -276,6 +276,16 @@ int zc_module_unload(void)
 	return 0;
 }
 
+/* Reload zcopy.ko with @params; returns 0 or -errno. */
+int zc_module_reload(const char *path, const char *params)
+{
+	int err = zc_module_unload();
+
+	if (err)
+		return err;
+	return zc_module_load(path, params);
+}
+
 /* The first line of a (sysfs) file, without its newline. */
 int zc_read_line(const char *path, char *buf, size_t len)
 {
