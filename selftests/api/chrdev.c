@@ -844,13 +844,9 @@ TEST_F_TIMEOUT(dev, text_every_session, 120)
 	self->fd = -1;
 	zc_nl_close(&self->nl);
 	snprintf(many, sizeof(many), "max_sessions=%d", ZC_MANY_SESSIONS);
-	err = zc_module_reload(path, many);
-	if (err) {
-		zc_module_load(path, params);
-		ASSERT_EQ(0, err) {
-			TH_LOG("reloading %s with %s: %s", path, many,
-			       strerror(-err));
-		}
+	err = zc_module_reload(path, many, params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("reloading %s with %s: %s", path, many, strerror(-err));
 	}
 	ASSERT_EQ(0, zc_nl_open(&self->nl));
 	for (i = 0; i < ZC_MANY_SESSIONS; i++)
@@ -876,9 +872,7 @@ TEST_F_TIMEOUT(dev, text_every_session, 120)
 	}
 
 	zc_nl_close(&self->nl);
-	err = zc_module_reload(path, params);
-	if (err && !zc_module_loaded())
-		zc_module_load(path, params);
+	err = zc_module_reload(path, params, params);
 	ASSERT_EQ(0, err) {
 		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
 	}

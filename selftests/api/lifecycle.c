@@ -334,9 +334,7 @@ static int zc_dev_mode_after(const char *path, const char *params)
 	struct stat sb;
 	int err;
 
-	err = zc_module_unload();
-	if (!err)
-		err = zc_module_load(path, params);
+	err = zc_module_reload(path, params, NULL);
 	if (!err && stat(ZC_DEV_PATH, &sb))
 		err = -errno;
 	return err ? err : (int)(sb.st_mode & 07777);

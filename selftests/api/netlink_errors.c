@@ -402,13 +402,10 @@ TEST_F_TIMEOUT(err, too_many_sessions, 120)
 		SKIP(return, "no zcopy.ko to reload ($ZCOPY_MODULE is unset)");
 	ASSERT_EQ(0, zc_module_params(params, sizeof(params)));
 	zc_nl_close(&self->nl);
-	err = zc_module_reload(path, "max_sessions=2");
-	if (err) {
-		zc_module_load(path, params);
-		ASSERT_EQ(0, err) {
-			TH_LOG("reloading %s with max_sessions=2: %s", path,
-			       strerror(-err));
-		}
+	err = zc_module_reload(path, "max_sessions=2", params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("reloading %s with max_sessions=2: %s", path,
+		       strerror(-err));
 	}
 	ASSERT_EQ(0, zc_nl_open(&self->nl));
 	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &st));
@@ -441,9 +438,7 @@ TEST_F_TIMEOUT(err, too_many_sessions, 120)
 	EXPECT_EQ(0, zc_session_new(&self->nl, self->child.pid, 0, 0, NULL));
 
 	zc_nl_close(&self->nl);
-	err = zc_module_reload(path, params);
-	if (err && !zc_module_loaded())
-		zc_module_load(path, params);
+	err = zc_module_reload(path, params, params);
 	ASSERT_EQ(0, err) {
 		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
 	}

@@ -47,7 +47,8 @@ const char *zc_module_path(void);
 bool zc_module_loaded(void);
 int zc_module_load(const char *path, const char *params);
 int zc_module_unload(void);
-int zc_module_reload(const char *path, const char *params);
+int zc_module_reload(const char *path, const char *params,
+		     const char *fallback);
 int zc_module_params(char *buf, size_t len);
 int zc_read_line(const char *path, char *buf, size_t len);
 int zc_param_read(const char *name, char *buf, size_t len);
