@@ -40,17 +40,22 @@ static unsigned int count_char(const char *s, char c)
 	return n;
 }
 
-/* "ADDR:PORT", "[V6]:PORT", or with @port_optional also "ADDR" (port 0). */
+/*
+ * "ADDR:PORT", "[V6]:PORT", or with @port_optional also "ADDR", "V6" or
+ * "[V6]" (port 0).
+ */
 int peer_resolve(const char *arg, bool port_optional, struct zc_addr *a)
 {
 	char buf[300];
+	size_t n = arg ? strlen(arg) : 0;
 	bool bare_v6 = arg && arg[0] != '[' && count_char(arg, ':') >= 2;
+	bool bracketed = n > 2 && arg[0] == '[' && arg[n - 1] == ']';
 
-	if (!arg || strlen(arg) > 256)
+	if (!arg || n > 256)
 		return -EINVAL;
 	if (!bare_v6 && !parse_hostport(arg, false, a))
 		return 0;
-	if (!port_optional || (!bare_v6 && strchr(arg, ':')))
+	if (!port_optional || (!bare_v6 && !bracketed && strchr(arg, ':')))
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), bare_v6 ? "[%s]:0" : "%s:0", arg);
 	return parse_hostport(buf, false, a);

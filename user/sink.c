@@ -39,14 +39,17 @@ static void on_stop(int sig)
 	sink_stop = 1;
 }
 
-int zc_sink_listen(const struct zc_addr *a, int *fd)
+static int listen_on(const struct zc_addr *a, int *fd)
 {
-	int one = 1, s, err;
+	int one = 1, zero = 0, s, err;
 
 	s = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* An IPv6 wildcard takes IPv4 too, whatever net.ipv6.bindv6only says. */
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(s, (const void *)&a->ss, a->len) || listen(s, 64)) {
 		err = -errno;
 		close(s);
@@ -54,6 +57,33 @@ int zc_sink_listen(const struct zc_addr *a, int *fd)
 	}
 	*fd = s;
 	return 0;
+}
+
+static bool any4(const struct zc_addr *a)
+{
+	const struct sockaddr_in *in = (const void *)&a->ss;
+
+	return a->ss.ss_family == AF_INET &&
+	       in->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+/*
+ * Listen on @a. The IPv4 wildcard listens on every address of both
+ * families, where the kernel has IPv6 at all.
+ */
+int zc_sink_listen(const struct zc_addr *a, int *fd)
+{
+	struct zc_addr six = { .len = sizeof(struct sockaddr_in6) };
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&six.ss;
+	int err;
+
+	if (!any4(a))
+		return listen_on(a, fd);
+	in6->sin6_family = AF_INET6;
+	in6->sin6_addr = in6addr_any;
+	in6->sin6_port = ((const struct sockaddr_in *)&a->ss)->sin_port;
+	err = listen_on(&six, fd);
+	return err == -EAFNOSUPPORT ? listen_on(a, fd) : err;
 }
 
 static int local_addr(int fd, struct zc_addr *a)

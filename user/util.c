@@ -186,10 +186,16 @@ void format_addr(const struct zc_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", host, port);
 	} else if (a->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)&a->ss;
+		bool mapped = IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
 
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		/* An IPv4 peer of a dual-stack socket reads as IPv4. */
+		if (mapped)
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+				  sizeof(host));
+		else
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		port = ntohs(in6->sin6_port);
-		snprintf(buf, len, "[%s]:%u", host, port);
+		snprintf(buf, len, mapped ? "%s:%u" : "[%s]:%u", host, port);
 	} else {
 		snprintf(buf, len, "?");
 	}

@@ -225,6 +225,11 @@ static void test_peer(void)
 	is_int(peer_resolve("fd00::2", true, &a), 0, "peer: bare v6");
 	format_addr(&a, buf, sizeof(buf));
 	is_str(buf, "[fd00::2]:0", "peer: bare v6 port 0");
+	is_int(peer_resolve("[fd00::2]", true, &a), 0, "peer: [v6]");
+	format_addr(&a, buf, sizeof(buf));
+	is_str(buf, "[fd00::2]:0", "peer: [v6] port 0");
+	is_int(peer_resolve("[fd00::2]", false, &a), -EINVAL, "peer: [v6] needs port");
+	is_int(peer_resolve("[fd00::2]x", true, &a), -EINVAL, "peer: [v6] then junk");
 	is_int(peer_resolve("fd00::2", false, &a), -EINVAL, "peer: bare v6 needs port");
 	is_int(peer_resolve("198.18.0.2", false, &a), -EINVAL, "peer: port required");
 }

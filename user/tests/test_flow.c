@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "cmds.h"
@@ -244,6 +245,48 @@ static void test_demo_eperm(void)
 	has_str(slurp(err_path), "CAP_NET_ADMIN is needed", "demo: says why");
 }
 
+/* Connect to @text; 0 or -errno. */
+static int try_connect(const char *text)
+{
+	struct zc_addr a;
+	int fd, err = 0;
+
+	if (parse_hostport(text, false, &a))
+		return -EINVAL;
+	fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a.ss, a.len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* A sink on the IPv4 wildcard takes IPv6 peers too (as in --peer-ns). */
+static void test_sink_dual_stack(void)
+{
+	struct zc_addr a;
+	char v4[32], v6[32];
+	int lfd, six;
+
+	parse_hostport("0.0.0.0:0", false, &a);
+	if (!ok(zc_sink_listen(&a, &lfd) == 0, "sink: listens on the wildcard"))
+		return;
+	a.len = sizeof(a.ss);
+	getsockname(lfd, (struct sockaddr *)&a.ss, &a.len);
+	snprintf(v4, sizeof(v4), "127.0.0.1:%u", addr_port(&a));
+	snprintf(v6, sizeof(v6), "[::1]:%u", addr_port(&a));
+	six = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	is_int(try_connect(v4), 0, "sink: wildcard takes IPv4");
+	if (six < 0)
+		skip("no IPv6 in this kernel");
+	else
+		is_int(try_connect(v6), 0, "sink: wildcard takes IPv6");
+	if (six >= 0)
+		close(six);
+	close(lfd);
+}
+
 int main(void)
 {
 	char msg[128];
@@ -257,6 +300,7 @@ int main(void)
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
 	zc_prepare_file(file, 2 * MIB, false, &size, msg, sizeof(msg));
+	test_sink_dual_stack();
 	start_sink();
 	test_run();
 	test_run_json();

@@ -77,6 +77,10 @@ static void test_addrs(void)
 	is_int(parse_hostport("[::1]:443", false, &a), 0, "v6 [addr]:port");
 	format_addr(&a, buf, sizeof(buf));
 	is_str(buf, "[::1]:443", "format v6");
+	is_int(parse_hostport("[::ffff:198.18.0.1]:5201", false, &a), 0,
+	       "v4-mapped [addr]:port");
+	format_addr(&a, buf, sizeof(buf));
+	is_str(buf, "198.18.0.1:5201", "format v4-mapped as v4");
 	is_int(parse_hostport("5201", true, &a), 0, "port only when allowed");
 	is_int(addr_port(&a), 5201, "port only: port");
 	is_int(parse_hostport("5201", false, &a), -EINVAL, "port only refused");
