@@ -4,8 +4,8 @@
 
 Runs every transfer method with `zcopy run` in the lab guest, file on the
 NVMe disk (cold cache) to a sink of this test's own in the peer namespace
-over the e1000 pair, and checks what the module counted for the session
-against ground truth this test reads itself:
+over the e1000 pair (IPv4, and IPv6 for two rows), and checks what the
+module counted for the session against ground truth this test reads itself:
 
 - the bytes the sink received;
 - the egress NIC's tx_bytes: DMA mapped towards it plus the header bytes
@@ -35,23 +35,26 @@ SIZE = 16 << 20
 MSS = 1448
 
 ROWS = [
-    # method, NIC scatter-gather, CPU copies, DMA copies (textbook)
-    ("read-write", True, 2, 2),
-    ("mmap-write", True, 1, 2),
-    ("sendfile", False, 1, 2),
-    ("sendfile", True, 0, 2),
-    ("splice", True, 0, 2),
-    ("odirect-write", True, 1, 2),
-    ("msg-zerocopy", True, 0, 2),
-    ("io-uring-zc", True, 0, 2),
+    # method, NIC scatter-gather, CPU copies, DMA copies (textbook), IPv6
+    ("read-write", True, 2, 2, False),
+    ("mmap-write", True, 1, 2, False),
+    ("sendfile", False, 1, 2, False),
+    ("sendfile", True, 0, 2, False),
+    ("splice", True, 0, 2, False),
+    ("odirect-write", True, 1, 2, False),
+    ("msg-zerocopy", True, 0, 2, False),
+    ("io-uring-zc", True, 0, 2, False),
+    ("read-write", True, 2, 2, True),
+    ("sendfile", True, 0, 2, True),
 ]
 
 SINK = r"""
 import socket, sys
 
-s = socket.socket()
+s = socket.socket(socket.AF_INET6)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 0))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 0))
 s.listen(16)
 print(s.getsockname()[1], flush=True)
 while True:
@@ -87,6 +90,7 @@ class World:
         self.dev = env("ZCOPY_DEV")
         self.ns = env("ZCOPY_PEER_NS")
         self.peer = env("ZCOPY_PEER_ADDR")
+        self.peer6 = env("ZCOPY_PEER_ADDR6")
         self.disk_dir = env("ZCOPY_DISK_DIR")
         self.disk = os.path.basename(env("ZCOPY_DISK_DEV"))
         top = env("ZCOPY_TOP")
@@ -126,10 +130,10 @@ class World:
             f.write(os.urandom(SIZE))
             os.fsync(f.fileno())
 
-    def run(self, method, extra=()):
+    def run(self, method, extra=(), v6=False):
+        peer = f"[{self.peer6}]:{self.port}" if v6 else f"{self.peer}:{self.port}"
         cmd = [self.cli, "run", method, "--file", self.file,
-               "--size", str(SIZE), "--peer", f"{self.peer}:{self.port}",
-               "-j", *extra]
+               "--size", str(SIZE), "--peer", peer, "-j", *extra]
         return subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
@@ -151,9 +155,14 @@ def result_of(doc):
     return res
 
 
+def row_name(row):
+    method, sg, _, _, v6 = row
+    return f"{method} (sg {'on' if sg else 'off'}{', IPv6' if v6 else ''})"
+
+
 def check_row(tap, w, row, res, truth):
-    method, sg, cpu_want, dma_want = row
-    name = f"{method} (sg {'on' if sg else 'off'})"
+    method, sg, cpu_want, dma_want, _ = row
+    name = row_name(row)
     c = res["counters"]
     cpu = c["copy_u2k_bytes"] + c["copy_k2u_bytes"] + c["copy_k2k_bytes"]
     # Resent bytes are mapped again, and segmented (copied) again if !sg.
@@ -199,11 +208,11 @@ def check_row(tap, w, row, res, truth):
 
 
 def measure(w, row):
-    method, sg = row[0], row[1]
+    method, sg, _, _, v6 = row
     w.set_sg(sg)
     try:
         tx0, disk0, rt0 = w.tx_bytes(), w.disk_read_bytes(), w.retrans_segs()
-        res = result_of(finish(w.run(method, ["--cold"])))
+        res = result_of(finish(w.run(method, ["--cold"], v6)))
         received = w.received()
         time.sleep(0.2)
         truth = {"tx": w.tx_bytes() - tx0, "disk": w.disk_read_bytes() - disk0,
@@ -261,10 +270,10 @@ def main():
             try:
                 res, truth = measure(w, row)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
-                tap.ok(False, f"{row[0]} (sg {'on' if row[1] else 'off'}): transfer", str(e))
+                tap.ok(False, f"{row_name(row)}: transfer", str(e))
                 continue
             if unavailable(res):
-                tap.skip(f"{row[0]}: transfer", res.get("reason", "unavailable"))
+                tap.skip(f"{row_name(row)}: transfer", res.get("reason", "unavailable"))
                 continue
             check_row(tap, w, row, res, truth)
         concurrent(tap, w)

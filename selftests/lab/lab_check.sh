@@ -19,7 +19,7 @@ if [ -z "${ZCOPY_PEER_NS:-}" ] || [ -z "${ZCOPY_DISK_DIR:-}" ]; then
 	echo "1..0 # SKIP not running in the zcopy lab guest (scripts/lab-run)"
 	exit $KSFT_SKIP
 fi
-echo "1..12"
+echo "1..13"
 
 peer() { ip netns exec "$ZCOPY_PEER_NS" "$@"; }
 stat_of() { cat "/sys/class/net/$ZCOPY_DEV/statistics/$1"; }
@@ -52,6 +52,9 @@ peer_nic() {
 }
 check "netns $ZCOPY_PEER_NS has e1000 $ZCOPY_PEER_DEV with $ZCOPY_PEER_ADDR" peer_nic
 check "ICMP echo to the peer" busybox ping -c 1 -W 5 "$ZCOPY_PEER_ADDR"
+check "ICMPv6 echo to the peer's $ZCOPY_PEER_ADDR6 via $ZCOPY_DEV" \
+	sh -c "busybox ping -6 -c 1 -W 5 '$ZCOPY_PEER_ADDR6' >/dev/null &&
+		ip -6 route get '$ZCOPY_PEER_ADDR6' | grep -qw 'dev $ZCOPY_DEV'"
 
 # 2 MiB over TCP, from eth0 to the peer: the NIC counters must see it.
 tmp=$(mktemp -d)

@@ -103,6 +103,13 @@ rm -f "$ZCOPY_DISK_DIR/big.dat"
 ok $? "run read-write -j"
 py "run read-write: two CPU copies, two DMA copies" "$T/rw.json" \
 	"r = d['retrans_bytes'] / d['bytes']; assert abs(d['cpu_copies'] - 2) <= 0.01 and 2 <= d['dma_copies'] <= 2.1 + r, d"
+"$ZCOPY" run sendfile -j --size "$SIZE" --file "$F" --peer "[$ZCOPY_PEER_ADDR6]" >"$T/v6.json"
+ok $? "run sendfile to the peer's IPv6 address (sink started in $ZCOPY_PEER_NS)"
+py "run sendfile over IPv6: no CPU copy, the NIC's DMA" "$T/v6.json" "
+assert d['dest'] == '[$ZCOPY_PEER_ADDR6]:' + d['dest'].rsplit(':', 1)[1], d['dest']
+assert d['status'] == 'ok' and d['bytes'] > 0 and d['cpu_copies'] <= 0.01, d
+dev = [x for x in d['detail']['devices'] if x.get('label') == '$ZCOPY_DEV']
+assert dev and dev[0]['to_dev_bytes'] >= d['bytes'], d['detail']['devices']"
 check "run copy-file-range --to" "$ZCOPY" run copy-file-range --size "$SIZE" \
 	--file "$F" --to "$ZCOPY_DISK_DIR/guest.copy"
 check "copy-file-range: identical bytes" cmp -n "$(stat -c %s "$ZCOPY_DISK_DIR/guest.copy")" \
