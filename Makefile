@@ -74,7 +74,8 @@ check: deps
 	@$(LAB)/lab-check $(if $(filter-out undefined,$(origin KVER)),$(KVER))
 
 bench: module cli
-	@$(LAB)/lab-run $(LAB_KVER) $(call shquote,$(CURDIR)/$(LAB)/lab-bench)
+	@LAB_PASSENV="$$LAB_PASSENV BENCH_RUNS BENCH_SIZE" \
+		$(LAB)/lab-run $(LAB_KVER) $(call shquote,$(CURDIR)/$(LAB)/lab-bench)
 
 docs: deps
 	@$(LAB)/lab-docs
