@@ -10,11 +10,6 @@
 #include "output.h"
 #include "report.h"
 
-static double rate_of(const struct zc_run_res *r)
-{
-	return r->elapsed_ns ? (double)r->bytes * 1e9 / (double)r->elapsed_ns : NAN;
-}
-
 static bool measured(const struct demo_row *r)
 {
 	return r->res.status == ZC_RUN_OK && r->res.accounted;
@@ -41,7 +36,7 @@ static void row_cells(const struct demo_row *r, struct table *t)
 	else
 		snprintf(ctx, sizeof(ctx), "-");
 	if (r->res.status == ZC_RUN_OK)
-		fmt_rate(rate, sizeof(rate), rate_of(&r->res));
+		fmt_rate(rate, sizeof(rate), report_rate(&r->res));
 	else
 		snprintf(rate, sizeof(rate), "-");
 	table_addv(t, r->label, cpu, dma, ms, ctx, rate, zc_verdict_str(r->verdict));
@@ -127,15 +122,7 @@ static void row_json(struct jw *w, const struct demo_row *r)
 		jw_bool(w, "nic_sg", r->sg);
 	else
 		jw_null(w, "nic_sg");
-	jw_str(w, "status", res->status == ZC_RUN_OK ? "ok" :
-	       res->status == ZC_RUN_FAILED ? "failed" : "unavailable");
-	jw_str(w, "reason", res->status == ZC_RUN_OK ? NULL : res->msg);
-	jw_str(w, "note", res->note[0] ? res->note : NULL);
-	jw_u64(w, "bytes", res->bytes);
-	jw_u64(w, "retrans_bytes", res->retrans_bytes);
-	jw_u64(w, "calls", res->calls);
-	jw_u64(w, "elapsed_ns", res->elapsed_ns);
-	jw_dbl(w, "throughput_bps", rate_of(res), 0);
+	report_result_json(w, res);
 	report_measure_json(w, res, &r->d);
 	jw_obj_open(w, "expected");
 	jw_dbl(w, "cpu_copies", r->exp_cpu, 2);

@@ -181,7 +181,8 @@ static const char *status_name(int st)
 	       "unavailable" : "failed";
 }
 
-static double rate_of(const struct zc_run_res *r)
+/* Bytes per second of a transfer, NaN when it took no time. */
+double report_rate(const struct zc_run_res *r)
 {
 	return r->elapsed_ns ? (double)r->bytes * 1e9 / (double)r->elapsed_ns : NAN;
 }
@@ -251,7 +252,7 @@ void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r
 	fprintf(f, "  transferred   %s (%" PRIu64 " bytes) in %" PRIu64
 		" calls, %s, %s\n", fmt_bytes(sz, sizeof(sz), r->bytes), r->bytes,
 		r->calls, fmt_ns(el, sizeof(el), r->elapsed_ns),
-		fmt_rate(rate, sizeof(rate), rate_of(r)));
+		fmt_rate(rate, sizeof(rate), report_rate(r)));
 	report_zc(f, r);
 	if (r->note[0])
 		fprintf(f, "  note: %s\n", r->note);
@@ -340,6 +341,19 @@ void report_measure_json(struct jw *w, const struct zc_run_res *r,
 	detail_json(w, r);
 }
 
+/* What a transfer did: its status and sizes, as run and demo report them. */
+void report_result_json(struct jw *w, const struct zc_run_res *r)
+{
+	jw_str(w, "status", status_name(r->status));
+	jw_str(w, "reason", r->status == ZC_RUN_OK ? NULL : r->msg);
+	jw_str(w, "note", r->note[0] ? r->note : NULL);
+	jw_u64(w, "bytes", r->bytes);
+	jw_u64(w, "calls", r->calls);
+	jw_u64(w, "elapsed_ns", r->elapsed_ns);
+	jw_u64(w, "retrans_bytes", r->retrans_bytes);
+	jw_dbl(w, "throughput_bps", report_rate(r), 0);
+}
+
 void report_run_json(struct jw *w, const struct zc_run_desc *d,
 		     const struct zc_run_res *r)
 {
@@ -352,14 +366,7 @@ void report_run_json(struct jw *w, const struct zc_run_desc *d,
 	jw_str(w, "dest", d->dest);
 	jw_u64(w, "chunk", d->chunk);
 	jw_str(w, "cache", d->cache);
-	jw_str(w, "status", status_name(r->status));
-	jw_str(w, "reason", r->status == ZC_RUN_OK ? NULL : r->msg);
-	jw_str(w, "note", r->note[0] ? r->note : NULL);
-	jw_u64(w, "bytes", r->bytes);
-	jw_u64(w, "calls", r->calls);
-	jw_u64(w, "elapsed_ns", r->elapsed_ns);
-	jw_u64(w, "retrans_bytes", r->retrans_bytes);
-	jw_dbl(w, "throughput_bps", rate_of(r), 0);
+	report_result_json(w, r);
 	jw_bool(w, "accounted", r->accounted);
 	report_measure_json(w, r, &dv);
 	jw_obj_close(w);

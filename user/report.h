@@ -33,6 +33,8 @@ struct zc_run_desc {
 void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r);
 void report_run_json(struct jw *w, const struct zc_run_desc *d,
 		     const struct zc_run_res *r);
+double report_rate(const struct zc_run_res *r);
+void report_result_json(struct jw *w, const struct zc_run_res *r);
 void report_measure_json(struct jw *w, const struct zc_run_res *r,
 			 const struct zc_derived *d);
 

@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 static int tap_n, tap_failed;
 
@@ -66,6 +69,25 @@ static inline void skip(const char *why)
 {
 	tap_n++;
 	printf("ok %d # SKIP %s\n", tap_n, why);
+}
+
+/*
+ * Run python ($PYTHON or python3) on @script with @path as its argument:
+ * its exit status, 127 when python is missing, -1 when it died.
+ */
+static inline int run_python(const char *script, const char *path)
+{
+	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "python3";
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execlp(py, py, "-c", script, path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static inline int done_testing(void)

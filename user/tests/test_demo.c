@@ -186,16 +186,8 @@ static int python(const char *path)
 		"assert z=={'verdict':'zerocopy','completions':256,'copied':0}\n"
 		"u=m['io-uring-zc']\n"
 		"assert u['verdict']=='unavailable' and 'SEND_ZC' in u['reason'] and u['cpu_copies'] is None\n";
-	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "python3";
-	int status;
-	pid_t pid = fork();
 
-	if (pid == 0) {
-		execlp(py, py, "-c", script, path, (char *)NULL);
-		_exit(127);
-	}
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_python(script, path);
 }
 
 static void test_json(const char *tmp)

@@ -69,17 +69,8 @@ static int python_check(const char *path)
 		"assert d['big']==18446744073709551615 and d['neg']==-42\n"
 		"assert d['pi']==3.14 and d['t'] is True\n"
 		"assert d['list']==[1,{},[],'x']\n";
-	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "python3";
-	int status;
-	pid_t pid = fork();
 
-	if (pid == 0) {
-		execlp(py, py, "-c", script, path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_python(script, path);
 }
 
 static void test_pretty_python(void)
