@@ -3,8 +3,8 @@
 #
 # ynl_cli.sh: the kernel's own ynl CLI (tools/net/ynl/cli.py) against the
 # module, through Documentation/netlink/specs/zcopy.yaml alone; the checks
-# are in ynl_cli.py. TAP output; exit 4 (skip) without root, the module,
-# python3, the CLI or python3-yaml.
+# are in ynl_cli.py. TAP output; exit 4 (skip) without root or the module;
+# without python3, the CLI, the spec or python3-yaml it fails.
 #
 # ynl_cli.env, written next to this script by the Makefile, names the CLI
 # directory (YNL_DIR), the genetlink schema (YNL_SCHEMA) and the spec
@@ -23,5 +23,6 @@ skip_all() { printf 'TAP version 13\n1..0 # SKIP %s\n' "$*"; exit 4; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (session-new needs CAP_NET_ADMIN)"
 [ -d /sys/module/zcopy ] || skip_all "zcopy.ko is not loaded"
-command -v python3 >/dev/null || skip_all "no python3"
+command -v python3 >/dev/null ||
+	{ printf 'TAP version 13\n1..1\nnot ok 1 python3 runs the ynl CLI\n# no python3\n'; exit 1; }
 exec python3 "$here/ynl_cli.py"

@@ -95,19 +95,25 @@ static inline bool zc_nl_blames(struct __test_metadata *_metadata,
 
 /*
  * main() of a test program: skip the whole program (exit 4, "1..0 # SKIP
- * reason") when a prerequisite is missing, else run the harness with
- * line-buffered stdout: test children leave with _exit(), which would drop
- * a buffer.
+ * reason") when it cannot run here (not root, no zcopy.ko loaded), fail it
+ * ("Bail out!", exit 1) when the loaded module lacks an interface, else
+ * run the harness with line-buffered stdout: test children leave with
+ * _exit(), which would drop a buffer.
  */
 static inline int zc_main(int argc, char **argv, bool need_dev)
 {
 	const char *why;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	why = zc_missing_prereq(need_dev);
+	why = zc_cannot_run();
 	if (why) {
 		ksft_print_header();
 		ksft_exit_skip("%s\n", why);
+	}
+	why = zc_missing_prereq(need_dev);
+	if (why) {
+		ksft_print_header();
+		ksft_exit_fail_msg("%s\n", why);
 	}
 	return test_harness_run(argc, argv);
 }

@@ -216,21 +216,38 @@ int zc_kmsg_bad(int fd, char *first, size_t len)
 	return count;
 }
 
-/* Why the API tests cannot run here, or NULL if they can. */
-const char *zc_missing_prereq(bool need_dev)
+/*
+ * Why the API tests cannot run here at all, or NULL: not root, or no
+ * zcopy.ko loaded. These are the only reasons to skip (KSFT_SKIP).
+ */
+const char *zc_cannot_run(void)
 {
-	static char why[128];
-	struct zc_nl nl;
-	int err;
-
 	if (geteuid())
 		return "the zcopy API tests need root";
 	if (!zc_module_loaded())
 		return "zcopy.ko is not loaded (no " ZC_SYSFS ")";
+	return NULL;
+}
+
+/*
+ * Why the API tests cannot run here, or NULL if they can. Beyond
+ * zc_cannot_run(): a loaded module without its generic netlink family, or
+ * (@need_dev) without /dev/zcopy, is broken, and a test must fail on it,
+ * never skip.
+ */
+const char *zc_missing_prereq(bool need_dev)
+{
+	static char why[128];
+	const char *cannot = zc_cannot_run();
+	struct zc_nl nl;
+	int err;
+
+	if (cannot)
+		return cannot;
 	err = zc_nl_open(&nl);
 	if (err) {
 		snprintf(why, sizeof(why),
-			 "no generic netlink family \"zcopy\": %s",
+			 "zcopy.ko is loaded but has no generic netlink family \"zcopy\": %s",
 			 strerror(-err));
 		return why;
 	}

@@ -42,6 +42,7 @@ bool zc_have_cap(int cap);
 int zc_kmsg_open(void);
 int zc_kmsg_bad(int fd, char *first, size_t len);
 
+const char *zc_cannot_run(void);
 const char *zc_missing_prereq(bool need_dev);
 const char *zc_module_path(void);
 bool zc_module_loaded(void);
