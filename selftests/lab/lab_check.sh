@@ -11,7 +11,12 @@ nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; [ -z "${2:-}" ]
 check() { # check DESC CMD...
 	local d=$1 out
 	shift
-	if out=$("$@" 2>&1); then ok "$d"; else nok "$d" "${out//$'\n'/ | }"; fi
+	if out=$("$@" 2>&1); then
+		ok "$d"
+		[ -z "$out" ] || echo "# ${out//$'\n'/$'\n'# }"
+	else
+		nok "$d" "${out//$'\n'/ | }"
+	fi
 }
 
 echo "TAP version 13"
@@ -24,7 +29,11 @@ echo "1..13"
 peer() { ip netns exec "$ZCOPY_PEER_NS" "$@"; }
 stat_of() { cat "/sys/class/net/$ZCOPY_DEV/statistics/$1"; }
 peer_stat_of() { peer cat "/sys/class/net/$ZCOPY_PEER_DEV/statistics/$1"; }
-fail_msg() { echo "$*"; return 1; }
+# Every check runs in its own subshell (check's $(...)), where set -e does
+# not apply: each step of a multi-step check asserts with "|| fail_msg",
+# which ends that check at its first failing step.
+fail_msg() { echo "$*"; exit 1; }
+retrans() { awk '/^Tcp:/ && ++n == 2 { print $13 }' /proc/net/snmp; }
 
 real_tool() { # the tool PATH finds is the distribution's, not busybox
 	local p
@@ -51,7 +60,7 @@ peer_nic() {
 	[ ! -e "/sys/class/net/$ZCOPY_PEER_DEV" ] || fail_msg "$ZCOPY_PEER_DEV is also in the init netns"
 }
 check "netns $ZCOPY_PEER_NS has e1000 $ZCOPY_PEER_DEV with $ZCOPY_PEER_ADDR" peer_nic
-check "ICMP echo to the peer" busybox ping -c 1 -W 5 "$ZCOPY_PEER_ADDR"
+check "ICMP echo to the peer" sh -c "busybox ping -c 1 -W 5 '$ZCOPY_PEER_ADDR' >/dev/null"
 check "ICMPv6 echo to the peer's $ZCOPY_PEER_ADDR6 via $ZCOPY_DEV" \
 	sh -c "busybox ping -6 -c 1 -W 5 '$ZCOPY_PEER_ADDR6' >/dev/null &&
 		ip -6 route get '$ZCOPY_PEER_ADDR6' | grep -qw 'dev $ZCOPY_DEV'"
@@ -59,8 +68,9 @@ check "ICMPv6 echo to the peer's $ZCOPY_PEER_ADDR6 via $ZCOPY_DEV" \
 # 2 MiB over TCP, from eth0 to the peer: the NIC counters must see it.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
-head -c $((2 << 20)) /dev/urandom >"$tmp/data"
-tx0=$(stat_of tx_bytes) rx0=$(peer_stat_of rx_bytes)
+size=$((2 << 20))
+head -c $size /dev/urandom >"$tmp/data"
+tx0=$(stat_of tx_bytes) rx0=$(peer_stat_of rx_bytes) rt0=$(retrans)
 peer timeout 30 busybox nc -l -p 7777 >"$tmp/recv" &
 listening() { peer ss -Hltn 'sport = :7777' | grep -q LISTEN; }
 for _ in $(seq 50); do listening && break; sleep 0.1; done
@@ -68,10 +78,22 @@ send() { cat "$tmp/data" >"/dev/tcp/$ZCOPY_PEER_ADDR/7777"; }
 check "TCP connect and send 2 MiB to the peer" send
 wait
 check "the peer received the same 2 MiB" cmp "$tmp/data" "$tmp/recv"
-tx1=$(stat_of tx_bytes) rx1=$(peer_stat_of rx_bytes)
-grew() { [ $(($2 - $1)) -ge $((2 << 20)) ] || fail_msg "grew by $(($2 - $1)) bytes only"; }
-check "$ZCOPY_DEV tx_bytes grew by >= 2 MiB" grew "$tx0" "$tx1"
-check "peer $ZCOPY_PEER_DEV rx_bytes grew by >= 2 MiB" grew "$rx0" "$rx1"
+tx1=$(stat_of tx_bytes) rx1=$(peer_stat_of rx_bytes) rt1=$(retrans)
+# What crossed the wire is the payload plus, per TCP segment of at most
+# 1448 bytes, 66 bytes of Ethernet, IP and TCP headers (4.6 %), plus the
+# handshake, the FIN and the ARP/ND of a first contact (well under 4 KiB),
+# plus what TCP resent (at most a full 1514-byte frame per segment). So
+# each counter grows by at least the payload and by no more than 5 % over
+# it plus 4 KiB plus the resends: a NIC counting twice, or not at all,
+# fails either way.
+grew() { # grew WHAT BEFORE AFTER
+	local d=$(($3 - $2)) hi=$((size + size / 20 + 4096 + (rt1 - rt0) * 1514))
+	[ $d -ge $size ] || fail_msg "$1 grew by $d bytes, less than the $size sent"
+	[ $d -le $hi ] || fail_msg "$1 grew by $d bytes, more than $hi for $size sent"
+	echo "$1 grew by $d bytes for $size sent ($((rt1 - rt0)) segments resent)" >&2
+}
+check "$ZCOPY_DEV tx_bytes grew by 2 MiB plus headers" grew tx_bytes "$tx0" "$tx1"
+check "peer $ZCOPY_PEER_DEV rx_bytes grew by 2 MiB plus headers" grew rx_bytes "$rx0" "$rx1"
 
 disk() {
 	findmnt -n -o SOURCE,FSTYPE "$ZCOPY_DISK_DIR" | grep -q '^/dev/nvme.* ext4$' ||
@@ -79,17 +101,35 @@ disk() {
 }
 check "$ZCOPY_DISK_DIR is ext4 on the NVMe disk" disk
 disk_io() {
-	local dev w0 w1
-	dev=$(basename "$(findmnt -n -o SOURCE "$ZCOPY_DISK_DIR")")
-	w0=$(awk '{ print $7 }' "/sys/block/$dev/stat")
-	cp "$tmp/data" "$ZCOPY_DISK_DIR/lab-check" && sync || fail_msg "write failed"
-	w1=$(awk '{ print $7 }' "/sys/block/$dev/stat")
-	[ $((w1 - w0)) -ge 4096 ] || fail_msg "only $((w1 - w0)) sectors written to $dev"
-	echo 3 >/proc/sys/vm/drop_caches
+	local dev st w0 w1 r0 r1 hi
+	dev=$(basename "$(findmnt -n -o SOURCE "$ZCOPY_DISK_DIR")") || fail_msg "no source of $ZCOPY_DISK_DIR"
+	st=/sys/block/$dev/stat
+	[ -r "$st" ] || fail_msg "no $st"
+	# sectors read (field 3) and written (field 7), 512 bytes each
+	read -r _ _ r0 _ _ _ w0 _ <"$st"
+	cp "$tmp/data" "$ZCOPY_DISK_DIR/lab-check" || fail_msg "write failed"
+	sync || fail_msg "sync failed"
+	read -r _ _ _ _ _ _ w1 _ <"$st"
+	# The file's 4096 sectors, plus ext4's metadata and jbd2's commit of
+	# this one file: an inode, bitmaps, an extent block, a journal
+	# transaction, each a few 4 KiB blocks; 1 MiB (2048 sectors) is ample.
+	hi=$((size / 512 + 2048))
+	[ $((w1 - w0)) -ge $((size / 512)) ] ||
+		fail_msg "only $((w1 - w0)) sectors written to $dev for $((size / 512))"
+	[ $((w1 - w0)) -le $hi ] || fail_msg "$((w1 - w0)) sectors written to $dev, more than $hi"
+	echo 3 >/proc/sys/vm/drop_caches || fail_msg "cannot drop the page cache"
+	read -r _ _ r0 _ <"$st"
 	cmp "$tmp/data" "$ZCOPY_DISK_DIR/lab-check" || fail_msg "read back differs"
-	rm -f "$ZCOPY_DISK_DIR/lab-check"
+	read -r _ _ r1 _ <"$st"
+	# The read-back came from the disk, not the page cache: the file's
+	# sectors plus the inode and extent blocks just dropped (a few KiB).
+	[ $((r1 - r0)) -ge $((size / 512)) ] ||
+		fail_msg "read back only $((r1 - r0)) sectors from $dev: not from the disk"
+	[ $((r1 - r0)) -le $hi ] || fail_msg "read back $((r1 - r0)) sectors from $dev, more than $hi"
+	echo "$dev: $((w1 - w0)) sectors written, $((r1 - r0)) read back, for $((size / 512))" >&2
+	rm -f "$ZCOPY_DISK_DIR/lab-check" || fail_msg "cannot remove the test file"
 }
-check "$ZCOPY_DISK_DIR is writable and the data reaches the disk" disk_io
-check "the guest kernel's modules are usable" modinfo -n e1000
+check "$ZCOPY_DISK_DIR is writable, the data reaches the disk and reads back from it" disk_io
+check "the guest kernel's modules are usable" sh -c "modinfo -n e1000 >/dev/null"
 
 [ $fails -eq 0 ]

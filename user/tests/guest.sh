@@ -4,7 +4,8 @@
 # The CLI against the real zcopy.ko, in a lab guest (TAP):
 #   make run CMD='sh user/tests/guest.sh' [KVER=6.12]
 # Needs the lab's environment (ZCOPY_DEV, ZCOPY_PEER_NS, ZCOPY_PEER_ADDR,
-# ZCOPY_DISK_DIR) and the module loaded; skips everything otherwise.
+# ZCOPY_DISK_DIR, ZCOPY_DISK_DEV) and the module loaded; skips everything
+# otherwise (exit 4).
 
 ZCOPY=${ZCOPY:-$(dirname "$0")/../zcopy}
 PYTHON=${PYTHON:-python3}
@@ -37,11 +38,21 @@ d=json.load(open(sys.argv[1]))
 $script" "$file"
 }
 
-if [ "${ZCOPY_MODULE_LOADED:-0}" != 1 ] || [ -z "$ZCOPY_DEV" ]; then
-	echo "1..0 # SKIP not in a lab guest with zcopy.ko loaded"
-	exit 0
+# In a lab guest, the module is loaded by lab-guest-init or lab-selftests
+# (ZCOPY_MODULE_LOADED=1); what counts is that it is live now. Anywhere
+# else this cannot run: skip (exit 4, KSFT_SKIP).
+echo "TAP version 13"
+if [ -z "$ZCOPY_DEV" ] || [ -z "$ZCOPY_PEER_NS" ] || [ -z "$ZCOPY_DISK_DIR" ] ||
+	[ -z "$ZCOPY_DISK_DEV" ]; then
+	echo "1..0 # SKIP not in the zcopy lab guest (scripts/lab-run)"
+	exit 4
+fi
+if [ "$(cat /sys/module/zcopy/initstate 2>/dev/null)" != live ]; then
+	echo "1..0 # SKIP zcopy.ko is not loaded (ZCOPY_MODULE_LOADED=${ZCOPY_MODULE_LOADED:-unset})"
+	exit 4
 fi
 F=$ZCOPY_DISK_DIR/guest.dat
+DISK=${ZCOPY_DISK_DEV#/dev/}
 
 # --- the family answers ------------------------------------------------
 "$ZCOPY" probes -j >"$T/probes.json"
@@ -55,13 +66,37 @@ py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_se
 "$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" >"$T/demo.json" 2>"$T/demo.err"
 ok $? "demo --check --sg on: every method within tolerance"
 sed 's/^/# /' "$T/demo.err"
+# Bounds, two-sided, and why (each in bytes of the file unless said):
+# - disk: the file once, cold, plus the inode and extent blocks the cache
+#   drop took with it: 4 KiB blocks, at most 64 KiB;
+# - NIC: the payload once, plus each skb's headers (66 bytes per segment
+#   for TSO, well under 1 %), plus what TCP resent (mapped again), plus
+#   4 KiB of SYN, FIN and pure ACKs;
+# - syscalls: what the method itself must make per chunk of the file
+#   (read+write 2, mmap+write 1, sendfile 1, splice 2, O_DIRECT read+write
+#   2; the zerocopy ones a read and a send, and at most two more for the
+#   error queue or io_uring completions), counted by this test from the
+#   file size and the chunk, never from the CLI's loop count, plus at most
+#   16 for the set-up around the loop (open, fstat, fadvise, close: 8 to 10
+#   seen on 6.12).
 py "demo: the contract's fields, measured" "$T/demo.json" "
 assert d['nic'] == '$ZCOPY_DEV' and d['nic_sg'] is True and d['kernel']
+per = {'read-write': (2, 2), 'mmap-write': (1, 1), 'sendfile': (1, 1),
+       'splice': (2, 2), 'odirect-write': (2, 2),
+       'msg-zerocopy': (2, 4), 'io-uring-zc': (2, 4)}
+chunks = -(-d['file_bytes'] // d['chunk'])
 for m in d['methods']:
-    assert m['verdict'] == 'ok', m['label']
-    assert m['bytes'] == d['file_bytes'] and m['nic_sg'] is True
-    assert m['syscalls'] > 0 and m['mode_switches'] == 2 * m['syscalls']
-    assert m['detail']['dma']['from_dev_bytes'] >= m['bytes'], m['label']
+    L = m['label']
+    assert m['verdict'] == 'ok', L
+    assert m['bytes'] == d['file_bytes'] and m['nic_sg'] is True, L
+    lo, hi = per[m['method']]
+    assert lo * chunks <= m['syscalls'] <= hi * chunks + 16, (L, m['syscalls'], chunks)
+    dev = {x['label']: x for x in m['detail']['devices']}
+    disk = dev['$DISK']['from_dev_bytes']
+    assert m['bytes'] <= disk <= m['bytes'] + 65536, (L, disk)
+    nic = dev['$ZCOPY_DEV']['to_dev_bytes']
+    hi = m['bytes'] * 1.01 + m['retrans_bytes'] + 4096
+    assert m['bytes'] <= nic <= hi, (L, nic, m['retrans_bytes'])
 rows = {m['method']: m for m in d['methods']}
 for zc in ('msg-zerocopy', 'io-uring-zc'):
     if rows[zc]['status'] == 'ok':
@@ -74,7 +109,11 @@ py "sendfile with SG off copies once, at transmit (k2k)" "$T/sg.json" "
 on, off = d['methods']
 assert on['nic_sg'] is True and off['nic_sg'] is False
 assert on['detail']['copy']['k2k_bytes'] == 0, on['detail']['copy']
-assert off['detail']['copy']['k2k_bytes'] >= 0.99 * off['bytes'], off['detail']['copy']"
+# Segmentation copies the payload once (1 % margin for the few KiB pulled
+# elsewhere, seen on 6.12), and a resent segment is segmented again: the
+# resends widen the bound upward only.
+k2k, b = off['detail']['copy']['k2k_bytes'], off['bytes']
+assert 0.99 * b <= k2k <= 1.01 * b + off['retrans_bytes'], off['detail']['copy']"
 check "scatter-gather restored" sh -c "ethtool -k $ZCOPY_DEV | grep -q '^scatter-gather: on'"
 
 # SIGTERM while SG is off and the transfer is stuck on a peer that never reads
@@ -99,17 +138,34 @@ kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 rm -f "$ZCOPY_DISK_DIR/big.dat"
 
 # --- run -------------------------------------------------------------------
+# The disk's own count of sectors read (/sys/block/DEV/stat, field 3),
+# against what zcopy says the disk mapped for DMA.
+sectors() { read -r _ _ r _ <"/sys/block/$DISK/stat"; echo "$r"; }
+s0=$(sectors)
 "$ZCOPY" run read-write -j --size "$SIZE" --file "$F" >"$T/rw.json"
 ok $? "run read-write -j"
+s1=$(sectors)
+# The resends widen DMA upward only (each is mapped again); the CPU copies
+# of a read+write are exactly two per byte whatever TCP resends (with SG
+# on, a resend is not copied again). DMA: 2 plus the headers (under 1 %,
+# see above) plus the resends.
 py "run read-write: two CPU copies, two DMA copies" "$T/rw.json" \
-	"r = d['retrans_bytes'] / d['bytes']; assert abs(d['cpu_copies'] - 2) <= 0.01 and 2 <= d['dma_copies'] <= 2.1 + r, d"
+	"r = d['retrans_bytes'] / d['bytes']; assert abs(d['cpu_copies'] - 2) <= 0.01 and 2 <= d['dma_copies'] <= 2.01 + r + 4096 / d['bytes'], d"
+py "run read-write: disk DMA equals the sectors the disk read ($s0 -> $s1)" "$T/rw.json" "
+disk = [x for x in d['detail']['devices'] if x['label'] == '$DISK']
+assert disk and disk[0]['from_dev_bytes'] == ($s1 - $s0) * 512, (disk, ($s1 - $s0) * 512)
+assert d['bytes'] <= disk[0]['from_dev_bytes'] <= d['bytes'] + 65536, disk"
 "$ZCOPY" run sendfile -j --size "$SIZE" --file "$F" --peer "[$ZCOPY_PEER_ADDR6]" >"$T/v6.json"
 ok $? "run sendfile to the peer's IPv6 address (sink started in $ZCOPY_PEER_NS)"
 py "run sendfile over IPv6: no CPU copy, the NIC's DMA" "$T/v6.json" "
 assert d['dest'] == '[$ZCOPY_PEER_ADDR6]:' + d['dest'].rsplit(':', 1)[1], d['dest']
 assert d['status'] == 'ok' and d['bytes'] > 0 and d['cpu_copies'] <= 0.01, d
 dev = [x for x in d['detail']['devices'] if x.get('label') == '$ZCOPY_DEV']
-assert dev and dev[0]['to_dev_bytes'] >= d['bytes'], d['detail']['devices']"
+# e1000 has no TSO for IPv6: each segment of at most 1428 bytes maps its
+# own 86 bytes of Ethernet, IPv6 and TCP headers (6.0 %; 6.04 % measured
+# on 6.12), so the bound is 6.5 % over the payload, plus the resends.
+hi = d['bytes'] * 1.065 + d['retrans_bytes'] + 4096
+assert dev and d['bytes'] <= dev[0]['to_dev_bytes'] <= hi, d['detail']['devices']"
 check "run copy-file-range --to" "$ZCOPY" run copy-file-range --size "$SIZE" \
 	--file "$F" --to "$ZCOPY_DISK_DIR/guest.copy"
 check "copy-file-range: identical bytes" cmp -n "$(stat -c %s "$ZCOPY_DISK_DIR/guest.copy")" \
@@ -120,10 +176,26 @@ check "copy-file-range: identical bytes" cmp -n "$(stat -c %s "$ZCOPY_DISK_DIR/g
 ok "$([ $? -eq 5 ]; echo $?)" "stat: exit status of the command"
 "$ZCOPY" stat -j -o "$T/dd.json" -- dd if="$F" of=/dev/null bs=1M 2>/dev/null
 ok $? "stat -j -- dd"
+# dd reads the file into user memory once; its start (the loader, libc,
+# locale) reads about 5 KiB more (5,405 bytes on 6.12): 64 KiB is ample.
 py "stat: dd's read copies counted, children followed" "$T/dd.json" "
 s = d['sessions'][0]
 assert d['children'] is True and d['exit_status'] == 0
-assert s['counters']['copy_k2u_bytes'] >= 4194304, s['counters']"
+assert 4194304 <= s['counters']['copy_k2u_bytes'] <= 4194304 + 65536, s['counters']"
+
+# The syscall counter against calls this test makes itself: dd bs=1 makes
+# one read and one write per byte, so 2000 more bytes are 4000 more
+# syscalls. The rest of dd's calls (start, exit) and the few the stat
+# child makes between its session's start and exec (4 to 9 seen) cancel
+# out but for that jitter: 16 of margin, either way.
+"$ZCOPY" stat -j -o "$T/sc1.json" -- dd if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null &&
+	"$ZCOPY" stat -j -o "$T/sc3.json" -- dd if=/dev/zero of=/dev/null bs=1 count=3000 2>/dev/null
+ok $? "stat -- dd bs=1 count=1000, then count=3000"
+check "stat: 2000 more bytes of dd bs=1 are 4000 more syscalls (+-16)" "$PYTHON" -c "
+import json, sys
+a, b = (json.load(open(f))['sessions'][0]['counters']['syscalls'] for f in sys.argv[1:])
+print(a, b, b - a)
+assert 4000 - 16 <= b - a <= 4000 + 16, (a, b)" "$T/sc1.json" "$T/sc3.json"
 
 # stat -p: the process waits for $T/go, which is made once its session exists
 sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done
@@ -141,7 +213,7 @@ ok $? "stat -p PID -d 6"
 kill "$P"; wait "$P" 2>/dev/null
 py "stat -p: the process's child dd counted" "$T/pid.json" "
 s = d['sessions'][0]
-assert s['pid'] == $P and s['counters']['copy_k2u_bytes'] >= 4194304, s"
+assert s['pid'] == $P and 4194304 <= s['counters']['copy_k2u_bytes'] <= 4194304 + 65536, s"
 
 # --- sessions, reset, watch, events ---------------------------------------------
 "$ZCOPY" sessions -j >"$T/sessions.json"
