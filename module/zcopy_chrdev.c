@@ -440,10 +440,16 @@ static struct miscdevice zc_miscdev = {
 /**
  * zc_chrdev_init() - create /dev/zcopy
  *
- * Return: 0 or the errno of misc_register().
+ * Return: 0, -EINVAL for a dev_mode beyond 0777, or the errno of
+ * misc_register().
  */
 int zc_chrdev_init(void)
 {
+	if (zc_dev_mode & ~0777) {
+		pr_err("zcopy: dev_mode=%#o is not a permission mode (0 to 0777)\n",
+		       zc_dev_mode);
+		return -EINVAL;
+	}
 	zc_miscdev.mode = zc_dev_mode;
 	return misc_register(&zc_miscdev);
 }

@@ -3,6 +3,7 @@
  * Every operation of the "zcopy" generic netlink family on its success
  * path: what each reply carries, and what each operation changes.
  */
+#include <glob.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -403,6 +404,38 @@ static int zc_check_probe(struct __test_metadata *_metadata,
 	return p->state == ZCOPY_PROBE_STATE_ACTIVE;
 }
 
+/*
+ * Whether the running kernel has what a probe hooks, by the kernel's own
+ * lists: a tracepoint's directory under tracefs events/, a function's name
+ * in /proc/kallsyms (modules' included).
+ */
+static bool zc_kernel_has(const struct zc_probe *p)
+{
+	char line[512], sym[256];
+	bool found = false;
+	FILE *f;
+
+	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
+		glob_t g;
+		int r;
+
+		snprintf(line, sizeof(line), "/sys/kernel/tracing/events/*/%s", p->name);
+		r = glob(line, 0, NULL, &g);
+		found = !r && g.gl_pathc > 0;
+		if (!r)
+			globfree(&g);
+		return found;
+	}
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return true;	/* cannot tell: the reason stands */
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %255s", sym) == 1 &&
+			!strcmp(sym, p->name);
+	fclose(f);
+	return found;
+}
+
 TEST_F_TIMEOUT(ops, probe_get_dump, 60)
 {
 	struct zc_probe *off, *on;
@@ -442,6 +475,19 @@ TEST_F_TIMEOUT(ops, probe_get_dump, 60)
 	}
 	ASSERT_GE(active, 1) {
 		TH_LOG("a session exists but no probe is active");
+	}
+	/*
+	 * Every probe this kernel lists is active, or unavailable with a
+	 * reason that is true: what it hooks is not in this kernel.
+	 */
+	for (i = 0; i < n; i++) {
+		if (on[i].state != ZCOPY_PROBE_STATE_UNAVAILABLE)
+			continue;
+		ksft_print_msg("probe %s unavailable: %s\n", on[i].name, on[i].reason);
+		EXPECT_FALSE(zc_kernel_has(&on[i])) {
+			TH_LOG("probe %s is unavailable (\"%s\") but the kernel has it",
+			       on[i].name, on[i].reason);
+		}
 	}
 	ksft_print_msg("%d probes, %d active with a session\n", n, active);
 	free(off);
