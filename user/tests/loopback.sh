@@ -295,8 +295,13 @@ sleep 0.5
 "$ZCOPY" demo --no-account --warm --file "$T/big" --size 64M --peer 198.18.0.2:7777 \
 	--dev zcv0 --sg off --methods sendfile >/dev/null 2>&1 &
 D=\$!
-sleep 1.5
-ethtool -k zcv0 | grep -q '^scatter-gather: off' && echo SG-OFF-DURING
+# wait (10 s at most) for the demo to turn SG off, however loaded the host
+i=0
+while [ \$i -lt 100 ]; do
+	ethtool -k zcv0 | grep -q '^scatter-gather: off' && { echo SG-OFF-DURING; break; }
+	sleep 0.1
+	i=\$((i + 1))
+done
 kill -TERM \$D
 wait \$D || true
 ethtool -k zcv0 | grep -q '^scatter-gather: on' && echo SG-RESTORED-AFTER-SIGTERM
