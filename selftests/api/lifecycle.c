@@ -3,12 +3,14 @@
  * Loading and unloading zcopy.ko while it is in use: with sessions over
  * netlink (which end, and tell the listeners why), with an open
  * /dev/zcopy (which keeps the module), and with a transfer running in a
- * followed process. rmmod must succeed or fail cleanly, the module must
+ * followed process (over loopback, and from the NVMe disk over the e1000
+ * pair, unloaded while it runs). rmmod must succeed or fail cleanly, the module must
  * come back and answer, and the kernel log must stay clean. The module is
  * left loaded as found, with the same parameters.
  *
  * Needs $ZCOPY_MODULE, the .ko to load (the lab sets it).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -29,11 +31,14 @@
 /*
  * What is in use at each rmmod: 0 nothing, 1 netlink sessions and a
  * listener, 2 a session bound to an open /dev/zcopy, 3 a session following
- * a TCP transfer. Each busy cycle arms and disarms the probes, which takes
- * seconds under TCG: a few of each kind among quick plain cycles.
+ * a TCP transfer over loopback, 4 a session following a transfer of a file
+ * from the NVMe disk, cold, to the peer namespace over the e1000 pair (real
+ * disk and NIC DMA), unloaded while it runs. Each busy cycle arms and
+ * disarms the probes, which takes seconds under TCG: a few of each kind
+ * among quick plain cycles.
  */
 static const int zc_cycle_kind[] = {
-	0, 0, 1, 0, 2, 0, 3, 0, 0, 1, 0, 2, 0, 0, 3, 0, 0, 0, 3, 0,
+	0, 0, 1, 0, 2, 0, 3, 0, 4, 1, 0, 2, 0, 0, 3, 0, 4, 0, 3, 0,
 };
 
 #define ZC_CYCLES	(ARRAY_SIZE(zc_cycle_kind))
@@ -132,6 +137,140 @@ static void zc_client(const struct sockaddr_in *sa)
 		    sendfile(s, mfd, &off, 1 << 20) < 0)
 			_exit(1);
 	}
+}
+
+/*
+ * ---- a transfer over the lab's e1000 pair, from its NVMe disk ----
+ *
+ * The server runs in the peer namespace ($ZCOPY_PEER_NS, $ZCOPY_PEER_ADDR)
+ * and adds what it reads to a counter shared with the test; the client
+ * sendfile()s a file of $ZCOPY_DISK_DIR over and over, dropping its pages
+ * from the cache before each pass, so that the disk is read too.
+ */
+#define ZC_DISK_FILE_SIZE	(8 << 20)
+
+static unsigned long long *zc_rx_bytes;
+
+static void zc_peer_server(int wfd)
+{
+	const char *ns = getenv("ZCOPY_PEER_NS"), *addr = getenv("ZCOPY_PEER_ADDR");
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	static char buf[1 << 16];
+	char path[128];
+	int nsfd, s, c;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns ? ns : "");
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!addr || nsfd < 0 || setns(nsfd, CLONE_NEWNET) ||
+	    inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		_exit(1);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(s, 1) || getsockname(s, (struct sockaddr *)&sa, &len))
+		_exit(1);
+	if (write(wfd, &sa, sizeof(sa)) != sizeof(sa))
+		_exit(1);
+	close(wfd);
+	c = accept(s, NULL, NULL);
+	while (c >= 0 && (n = read(c, buf, sizeof(buf))) > 0)
+		__atomic_add_fetch(zc_rx_bytes, (unsigned long long)n,
+				   __ATOMIC_RELAXED);
+	_exit(0);
+}
+
+static void zc_disk_client(const struct sockaddr_in *sa, const char *file)
+{
+	int s, fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || s < 0 || connect(s, (const struct sockaddr *)sa, sizeof(*sa)))
+		_exit(1);
+	for (;;) {
+		off_t off = 0;
+
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		while (off < ZC_DISK_FILE_SIZE)
+			if (sendfile(s, fd, &off, ZC_DISK_FILE_SIZE - off) < 0)
+				_exit(1);
+	}
+}
+
+static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
+				  size_t len)
+{
+	const char *dir = getenv("ZCOPY_DISK_DIR");
+	static char buf[1 << 16];
+	struct sockaddr_in sa;
+	int pfd[2], fd, i;
+
+	if (!dir || !getenv("ZCOPY_PEER_NS") || !getenv("ZCOPY_PEER_ADDR"))
+		return -ENOENT;
+	if (!zc_rx_bytes) {
+		zc_rx_bytes = mmap(NULL, sizeof(*zc_rx_bytes), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (zc_rx_bytes == MAP_FAILED) {
+			zc_rx_bytes = NULL;
+			return -ENOMEM;
+		}
+	}
+	*zc_rx_bytes = 0;
+	snprintf(file, len, "%s/zcopy-lifecycle.dat", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < ZC_DISK_FILE_SIZE / (int)sizeof(buf); i++)
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+			close(fd);
+			return -EIO;
+		}
+	fsync(fd);
+	close(fd);
+	if (pipe(pfd))
+		return -errno;
+	self->server = fork();
+	if (self->server < 0)
+		return -errno;
+	if (!self->server) {
+		close(pfd[0]);
+		zc_peer_server(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &sa, sizeof(sa)) != sizeof(sa)) {
+		close(pfd[0]);
+		return -EPIPE;
+	}
+	close(pfd[0]);
+	self->client = fork();
+	if (self->client < 0)
+		return -errno;
+	if (!self->client)
+		zc_disk_client(&sa, file);
+	return 0;
+}
+
+/*
+ * Wait until session @id has counted at least @min bytes of DMA both to a
+ * device (the NIC) and from one (the disk).
+ */
+static int zc_wait_dma(struct zc_nl *nl, __u32 id, __u64 min, int timeout_ms,
+		       struct zc_sess *out)
+{
+	long long end = zc_now_ms() + timeout_ms;
+	int err;
+
+	do {
+		err = zc_session_get(nl, id, out);
+		if (err)
+			return err;
+		if (out->ctr.v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES] >= min &&
+		    out->ctr.v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES] >= min)
+			return 0;
+		usleep(100 * 1000);
+	} while (zc_now_ms() < end);
+	return -ETIMEDOUT;
 }
 
 static int zc_transfer_start(FIXTURE_DATA(life) *self)
@@ -234,6 +373,8 @@ TEST_F_TIMEOUT(life, cycles, 300)
 		struct zcopy_session_req req = { .size = sizeof(req) };
 		struct zc_sess s = { 0 }, e = { 0 };
 		int kind = zc_cycle_kind[cycle], fd = -1;
+		unsigned long long rx0, rx1, rx2;
+		char file[256] = "";
 
 		/* Something in use at rmmod time. */
 		switch (kind) {
@@ -256,6 +397,29 @@ TEST_F_TIMEOUT(life, cycles, 300)
 						    20, &s));
 			usleep(200 * 1000);
 			break;
+		case 4:		/* ... following a disk-to-NIC transfer */
+			ASSERT_EQ(0, zc_nl_open(&owner));
+			ASSERT_EQ(0, zc_nl_open(&ntf));
+			ASSERT_EQ(0, zc_nl_join(&ntf, ntf.events_grp));
+			err = zc_disk_transfer_start(self, file, sizeof(file));
+			ASSERT_EQ(0, err) {
+				TH_LOG("cycle %u: no transfer from %s to the peer: %s",
+				       cycle, file, zc_errname(err));
+			}
+			ASSERT_NL_OK(&owner,
+				     zc_session_new(&owner, self->client,
+						    ZCOPY_SESSION_FLAGS_CHILDREN,
+						    20, &s));
+			/* It really moves data by disk and NIC DMA. */
+			err = zc_wait_dma(&owner, s.id, 1 << 20, 60000, &e);
+			ASSERT_EQ(0, err) {
+				TH_LOG("cycle %u: session %u counted DMA to %llu, from %llu bytes: %s",
+				       cycle, s.id,
+				       e.ctr.v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES],
+				       e.ctr.v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES],
+				       zc_errname(err));
+			}
+			break;
 		case 2:		/* a session bound to an open file */
 			fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
 			ASSERT_LE(0, fd);
@@ -264,10 +428,41 @@ TEST_F_TIMEOUT(life, cycles, 300)
 			break;
 		}
 
+		rx0 = zc_rx_bytes ? __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED) : 0;
 		err = zc_module_unload();
 		ASSERT_TRUE(zc_unload_ok(err)) {
 			TH_LOG("cycle %u: rmmod failed with %s", cycle,
 			       zc_errname(err));
+		}
+		if (kind == 4) {
+			int tries;
+
+			/* Busy in a probe now and then: retry, transfer on. */
+			for (tries = 0; err && zc_unload_ok(err) && tries < 200; tries++) {
+				usleep(20 * 1000);
+				err = zc_module_unload();
+			}
+			ASSERT_EQ(0, err) {
+				TH_LOG("cycle %u: rmmod during the transfer: %s",
+				       cycle, zc_errname(err));
+			}
+			rx1 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
+			usleep(500 * 1000);
+			rx2 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
+			/*
+			 * The unload happened during the transfer: the same
+			 * connection carried data before it and goes on after.
+			 */
+			ASSERT_EQ(0, waitpid(self->client, NULL, WNOHANG));
+			ASSERT_LT(rx1, rx2) {
+				TH_LOG("cycle %u: the transfer stopped at the unload (%llu bytes)",
+				       cycle, rx1);
+			}
+			ksft_print_msg("cycle %u: rmmod with %llu bytes received; %llu when it returned, %llu 0.5 s later, the session had %llu bytes of disk and %llu of NIC DMA\n",
+				       cycle, rx0, rx1, rx2,
+				       e.ctr.v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES],
+				       e.ctr.v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]);
+			unlink(file);
 		}
 		if (kind == 2) {
 			/* The open file holds the module. */
@@ -297,7 +492,7 @@ TEST_F_TIMEOUT(life, cycles, 300)
 		ASSERT_FALSE(zc_module_loaded());
 
 		/* The sessions ended with the module, and listeners heard. */
-		if (kind == 1 || kind == 3) {
+		if (kind == 1 || kind == 3 || kind == 4) {
 			err = zc_queued_end(&ntf, s.id, &e);
 			ASSERT_EQ(0, err) {
 				TH_LOG("cycle %u: no session-end-ntf for session %u at rmmod: %s",
@@ -347,7 +542,8 @@ static int zc_dev_mode_after(const char *path, const char *params)
 TEST_F_TIMEOUT(life, params, 60)
 {
 	static const char *const bad[] = { "max_sessions=0",
-					   "max_sessions=1025" };
+					   "max_sessions=1025",
+					   "dev_mode=01000", "dev_mode=04755" };
 	unsigned int i;
 	int err;
 
@@ -375,6 +571,102 @@ TEST_F_TIMEOUT(life, params, 60)
 	}
 	ASSERT_EQ(0, zc_module_load(self->path, self->params));
 	zc_check_loaded(_metadata, -1);
+	zc_check_log(_metadata, self, -1);
+}
+
+/*
+ * max_sessions at its edges, 1 and 1024: the module loads, reports it, and
+ * holds exactly that many sessions; the next one is refused with ENOSPC.
+ */
+TEST_F_TIMEOUT(life, max_sessions_edges, 120)
+{
+	static const unsigned int edge[] = { 1, 1024 };
+	struct zc_child child = { 0 };
+	struct zc_stats st;
+	struct zc_nl nl;
+	unsigned int i, k, made;
+	char p[64];
+	int err;
+
+	ASSERT_EQ(0, zc_child_start(&child));
+	for (i = 0; i < ARRAY_SIZE(edge); i++) {
+		snprintf(p, sizeof(p), "max_sessions=%u", edge[i]);
+		err = zc_module_reload(self->path, p, self->params);
+		ASSERT_EQ(0, err) {
+			TH_LOG("insmod %s: %s", p, zc_errname(err));
+		}
+		ASSERT_EQ(0, zc_nl_open(&nl));
+		ASSERT_NL_OK(&nl, zc_stats_get(&nl, &st));
+		EXPECT_EQ(edge[i], st.max_sessions);
+		for (k = 0, made = 0; k < edge[i]; k++)
+			made += !zc_session_new(&nl, child.pid, 0, 0, NULL);
+		EXPECT_EQ(edge[i], made) {
+			TH_LOG("%s: %u sessions made", p, made);
+		}
+		err = zc_session_new(&nl, child.pid, 0, 0, NULL);
+		EXPECT_EQ(-ENOSPC, err) {
+			TH_LOG("%s: session %u: expected %s, got %s", p,
+			       edge[i] + 1, zc_errname(-ENOSPC), zc_errname(err));
+		}
+		zc_nl_close(&nl);
+	}
+	zc_child_stop(&child);
+	ASSERT_EQ(0, zc_module_reload(self->path, self->params, NULL));
+	zc_check_loaded(_metadata, -1);
+	zc_check_log(_metadata, self, -1);
+}
+
+/*
+ * disarm_delay_ms is writable at runtime and the next disarm follows it:
+ * with 60000 the probes stay armed well after the last session ended (2 s
+ * is checked: no emulated machine is 30 times that slow), with 0 they go
+ * at once (within the 20 s any disarm is given here).
+ */
+TEST_F_TIMEOUT(life, disarm_delay_runtime, 120)
+{
+	static const char param[] = ZC_SYSFS "/parameters/disarm_delay_ms";
+	struct zc_child child = { 0 };
+	struct zc_stats st;
+	struct zc_sess s;
+	struct zc_nl nl;
+	char old[32], now[32];
+	int fd;
+
+	ASSERT_EQ(0, zc_param_read("disarm_delay_ms", old, sizeof(old)));
+	ASSERT_EQ(0, zc_child_start(&child));
+	ASSERT_EQ(0, zc_nl_open(&nl));
+
+	fd = open(param, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "60000", 5));
+	close(fd);
+	ASSERT_EQ(0, zc_param_read("disarm_delay_ms", now, sizeof(now)));
+	EXPECT_STREQ("60000", now);
+	ASSERT_NL_OK(&nl, zc_session_new(&nl, child.pid, 0, 0, &s));
+	ASSERT_NL_OK(&nl, zc_session_del(&nl, s.id));
+	sleep(2);
+	ASSERT_NL_OK(&nl, zc_stats_get(&nl, &st));
+	EXPECT_EQ(0U, st.sessions);
+	EXPECT_TRUE(st.armed) {
+		TH_LOG("disarm_delay_ms=60000: disarmed within 2 s of the last session");
+	}
+
+	fd = open(param, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "0", 1));
+	close(fd);
+	ASSERT_NL_OK(&nl, zc_session_new(&nl, child.pid, 0, 0, &s));
+	ASSERT_NL_OK(&nl, zc_session_del(&nl, s.id));
+	EXPECT_EQ(0, zc_wait_disarmed(&nl, 20000)) {
+		TH_LOG("disarm_delay_ms=0: still armed 20 s after the last session");
+	}
+
+	fd = open(param, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(old), write(fd, old, strlen(old)));
+	close(fd);
+	zc_nl_close(&nl);
+	zc_child_stop(&child);
 	zc_check_log(_metadata, self, -1);
 }
 
