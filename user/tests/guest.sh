@@ -63,8 +63,12 @@ py "probes: every probe has a name, type and state" "$T/probes.json" \
 py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_sessions'] > 0"
 
 # --- every SG-on method within the textbook ------------------------------
+# The disk's own count of sectors read (/sys/block/DEV/stat, field 3).
+sectors() { read -r _ _ r _ <"/sys/block/$DISK/stat"; echo "$r"; }
+d0=$(sectors)
 "$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" >"$T/demo.json" 2>"$T/demo.err"
 ok $? "demo --check --sg on: every method within tolerance"
+d1=$(sectors)
 sed 's/^/# /' "$T/demo.err"
 # Bounds, two-sided, and why (each in bytes of the file unless said):
 # - disk: the file once, cold, plus the inode and extent blocks the cache
@@ -97,6 +101,12 @@ for m in d['methods']:
     nic = dev['$ZCOPY_DEV']['to_dev_bytes']
     hi = m['bytes'] * 1.01 + m['retrans_bytes'] + 4096
     assert m['bytes'] <= nic <= hi, (L, nic, m['retrans_bytes'])
+# The rows' disk DMA against the disk's own sector count over the demo:
+# never more than the disk read, at most 64 KiB a row less (metadata).
+total = sum(x['from_dev_bytes'] for m in d['methods'] for x in m['detail']['devices']
+            if x['label'] == '$DISK')
+sysfs = ($d1 - $d0) * 512
+assert total <= sysfs <= total + 65536 * len(d['methods']), (total, sysfs)
 rows = {m['method']: m for m in d['methods']}
 for zc in ('msg-zerocopy', 'io-uring-zc'):
     if rows[zc]['status'] == 'ok':
@@ -138,9 +148,7 @@ kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 rm -f "$ZCOPY_DISK_DIR/big.dat"
 
 # --- run -------------------------------------------------------------------
-# The disk's own count of sectors read (/sys/block/DEV/stat, field 3),
-# against what zcopy says the disk mapped for DMA.
-sectors() { read -r _ _ r _ <"/sys/block/$DISK/stat"; echo "$r"; }
+# The disk's sectors read against what zcopy says the disk mapped.
 s0=$(sectors)
 "$ZCOPY" run read-write -j --size "$SIZE" --file "$F" >"$T/rw.json"
 ok $? "run read-write -j"
