@@ -180,10 +180,16 @@ static void zc_peer_server(int wfd)
 	_exit(0);
 }
 
-static void zc_disk_client(const struct sockaddr_in *sa, const char *file)
+static void zc_disk_client(const struct sockaddr_in *sa, const char *file,
+			   int go)
 {
 	int s, fd = open(file, O_RDONLY | O_CLOEXEC);
+	char c;
 
+	/* Start once the session follows this process (see zc_disk_go()). */
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	close(go);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0 || s < 0 || connect(s, (const struct sockaddr *)sa, sizeof(*sa)))
 		_exit(1);
@@ -197,9 +203,22 @@ static void zc_disk_client(const struct sockaddr_in *sa, const char *file)
 	}
 }
 
+static int zc_go_fd = -1;
+
+/* Let the client of zc_disk_transfer_start() begin. */
+static int zc_disk_go(void)
+{
+	int err = write(zc_go_fd, "g", 1) == 1 ? 0 : -EPIPE;
+
+	close(zc_go_fd);
+	zc_go_fd = -1;
+	return err;
+}
+
 static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 				  size_t len)
 {
+	int go[2];
 	const char *dir = getenv("ZCOPY_DISK_DIR");
 	static char buf[1 << 16];
 	struct sockaddr_in sa;
@@ -243,11 +262,17 @@ static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 		return -EPIPE;
 	}
 	close(pfd[0]);
+	if (pipe(go))
+		return -errno;
 	self->client = fork();
 	if (self->client < 0)
 		return -errno;
-	if (!self->client)
-		zc_disk_client(&sa, file);
+	if (!self->client) {
+		close(go[1]);
+		zc_disk_client(&sa, file, go[0]);
+	}
+	close(go[0]);
+	zc_go_fd = go[1];
 	return 0;
 }
 
@@ -410,6 +435,7 @@ TEST_F_TIMEOUT(life, cycles, 300)
 				     zc_session_new(&owner, self->client,
 						    ZCOPY_SESSION_FLAGS_CHILDREN,
 						    20, &s));
+			ASSERT_EQ(0, zc_disk_go());
 			/* It really moves data by disk and NIC DMA. */
 			err = zc_wait_dma(&owner, s.id, 1 << 20, 60000, &e);
 			ASSERT_EQ(0, err) {
