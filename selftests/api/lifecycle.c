@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -161,6 +162,8 @@ static void zc_peer_server(int wfd)
 	int nsfd, s, c;
 	ssize_t n;
 
+	/* Never outlive the test: a stray transfer would skew every suite after. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	snprintf(path, sizeof(path), "/run/netns/%s", ns ? ns : "");
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (!addr || nsfd < 0 || setns(nsfd, CLONE_NEWNET) ||
@@ -186,6 +189,7 @@ static void zc_disk_client(const struct sockaddr_in *sa, const char *file,
 	int s, fd = open(file, O_RDONLY | O_CLOEXEC);
 	char c;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Start once the session follows this process (see zc_disk_go()). */
 	if (read(go, &c, 1) != 1)
 		_exit(1);
