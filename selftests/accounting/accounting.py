@@ -389,7 +389,7 @@ def check_row(tap, w, row, res, truth):
     prx = truth["peer_rx"]
     tap.ok(prx and 0.98 * prx <= wire <= 1.01 * prx + 1.05 * resent + 4096,
            f"{name}: egress DMA + headers match what the peer's {w.peer_dev} received "
-           "(within 1 %, plus what was resent)",
+           "(2 % under it, 1 % over it plus what was resent)",
            f"counted {wire}, peer received {prx}, {w.dev} sent {truth['tx']}, "
            f"resent {resent}")
     tap.ok(abs(disk - truth["disk"]) <= 0.01 * max(truth["disk"], SIZE),
@@ -515,7 +515,7 @@ def concurrent(tap, w):
     tap.ok(prx and 0.98 * prx <= wire <= 1.01 * prx + 1.05 * resent + 4096 and
            abs(wire - tx) <= 0.01 * tx,
            f"concurrent: the sessions' egress DMA + headers add up to {w.dev} "
-           f"tx_bytes within 1 % and to the peer's rx_bytes (within 1 %, plus "
+           f"tx_bytes within 1 % and to the peer's rx_bytes (2 % under, 1 % over plus "
            f"what was resent) ({wire}, {tx}, {prx}, resent {resent})")
 
 
