@@ -45,12 +45,15 @@ enum zc_probe_id {
 #endif
 	ZC_P_NVME_SETUP_CMD,
 #if ZC_HAVE_DMA_TRACEPOINTS
-	ZC_P_TP_DMA_MAP_PAGE,
+	ZC_P_TP_DMA_MAP,
 	ZC_P_TP_DMA_MAP_SG,
 #else
 	ZC_P_DMA_MAP_PAGE,
 	ZC_P_DMA_MAP_SG,
 	ZC_P_DMA_MAP_SGTABLE,
+#endif
+#if ZC_HAVE_DMA_IOVA
+	ZC_P_DMA_IOVA_LINK,
 #endif
 	ZC_P_TP_XMIT_START,
 	ZC_P_TP_XMIT_DONE,
@@ -416,7 +419,10 @@ static void zc_fe_copy_from_iter_nc(struct pt_regs *regs)
 	zc_copy_from(regs, ZC_P_COPY_FROM_ITER_NC, 1, 2);
 }
 
-/* copy_page_from_iter_atomic(struct page *, size_t off, size_t, iov_iter *) */
+/*
+ * copy_page_from_iter_atomic(struct page *, size_t off, size_t, iov_iter *),
+ * copy_folio_from_iter_atomic(struct folio *, ...) on 7.x
+ */
 static void zc_fe_copy_page_from_iter_atomic(struct pt_regs *regs)
 {
 	zc_copy_from(regs, ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, 2, 3);
@@ -611,12 +617,17 @@ static void zc_tp_sock_state(void *data, const struct sock *sk,
 /* ---- DMA ---- */
 
 #if ZC_HAVE_DMA_TRACEPOINTS
-static void zc_tp_dma_map_page(void *data, struct device *dev,
-			       phys_addr_t phys, dma_addr_t dma, size_t size,
-			       enum dma_data_direction dir, unsigned long attrs)
+/*
+ * dma:dma_map_page (6.12) or dma:dma_map_phys (7.x), once per mapping:
+ * dma_map_page_attrs() is a wrapper of dma_map_phys() on 7.x, so neither is
+ * hooked besides. A resource (MMIO) mapping is no payload.
+ */
+static void zc_tp_dma_map(void *data, struct device *dev,
+			  phys_addr_t phys, dma_addr_t dma, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
 {
-	zc_hit(ZC_P_TP_DMA_MAP_PAGE);
-	if (dma != DMA_MAPPING_ERROR)
+	zc_hit(ZC_P_TP_DMA_MAP);
+	if (dma != DMA_MAPPING_ERROR && !(attrs & ZC_DMA_ATTR_MMIO))
 		zc_dma(dev, dir, size, 1);
 }
 
@@ -653,12 +664,29 @@ static void zc_fe_dma_map_sgtable(struct pt_regs *regs)
 }
 #endif
 
+#if ZC_HAVE_DMA_IOVA
+/*
+ * int dma_iova_link(dev, state, phys, offset, size, dir, attrs): one
+ * segment of a two-step IOVA mapping (blk_rq_dma_map_iter_start with an
+ * IOMMU), which no dma tracepoint reports. Counted at entry, as a mapping.
+ */
+static void zc_fe_dma_iova_link(struct pt_regs *regs)
+{
+	if (!(ZC_ARG(regs, 6) & ZC_DMA_ATTR_MMIO))
+		zc_dma((struct device *)ZC_ARG(regs, 0), ZC_ARG(regs, 5),
+		       ZC_ARG(regs, 4), 1);
+}
+#endif
+
 /* ---- process events ---- */
 
+/* Preemptible on 7.x (faultable syscall tracepoints): zcopy_compat.h. */
 static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
 {
+	zc_syscall_probe_enter();
 	zc_hit(ZC_P_TP_SYS_ENTER);
 	zc_charge_ctr(current, ZCOPY_COUNTER_SYSCALLS, 1);
+	zc_syscall_probe_exit();
 }
 
 static void zc_tp_sched_switch(void *data, bool preempt,
@@ -700,7 +728,7 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 		  zc_fe_copy_from_iter),
 	ZC_FENTRY(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
 		  zc_fe_copy_from_iter_nc),
-	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, "copy_page_from_iter_atomic",
+	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_COPY_FROM_ITER_ATOMIC,
 		  zc_fe_copy_page_from_iter_atomic),
 	ZC_FENTRY(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
 		  zc_fe_csum_copy_from_iter),
@@ -719,13 +747,16 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 #endif
 	ZC_FENTRY(ZC_P_NVME_SETUP_CMD, "nvme_setup_cmd", zc_fe_nvme_setup_cmd),
 #if ZC_HAVE_DMA_TRACEPOINTS
-	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_PAGE, "dma_map_page", zc_tp_dma_map_page),
+	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP, ZC_DMA_MAP_TRACEPOINT, zc_tp_dma_map),
 	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_SG, "dma_map_sg", zc_tp_dma_map_sg),
 #else
 	ZC_FENTRY(ZC_P_DMA_MAP_PAGE, "dma_map_page_attrs", zc_fe_dma_map_page),
 	ZC_FENTRY(ZC_P_DMA_MAP_SG, "dma_map_sg_attrs", zc_fe_dma_map_sg),
 	ZC_FENTRY(ZC_P_DMA_MAP_SGTABLE, "dma_map_sgtable",
 		  zc_fe_dma_map_sgtable),
+#endif
+#if ZC_HAVE_DMA_IOVA
+	ZC_FENTRY(ZC_P_DMA_IOVA_LINK, "dma_iova_link", zc_fe_dma_iova_link),
 #endif
 	ZC_TRACEPOINT(ZC_P_TP_XMIT_START, "net_dev_start_xmit",
 		      zc_tp_xmit_start),
@@ -918,21 +949,24 @@ unsigned int zc_probes_count(void)
 	return ZC_NR_PROBES;
 }
 
+/* What zcopy probes lists for a site it could not hook here. */
+#define ZC_NA	"unavailable on this kernel: "
+
 static const char *zc_probe_reason(const struct zc_probe *p)
 {
 	if (p->state != ZCOPY_PROBE_STATE_UNAVAILABLE)
 		return NULL;
 	switch (p->err) {
 	case -ENOENT:
-		return p->type == ZCOPY_PROBE_TYPE_TRACEPOINT ?
-		       "no such tracepoint in this kernel" :
-		       "no such function here (absent, inlined, or its module is not loaded)";
+		if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT)
+			return ZC_NA "no such tracepoint";
+		return ZC_NA "no such function (absent, inlined, or its module is not loaded)";
 	case -EINVAL:
-		return "the kernel refuses a probe on this function";
+		return ZC_NA "the kernel refuses a probe on this function";
 	case -EBUSY:
-		return "the function is already hooked exclusively";
+		return ZC_NA "the function is already hooked exclusively";
 	default:
-		return "registration failed";
+		return ZC_NA "registration failed";
 	}
 }
 
