@@ -997,6 +997,81 @@ void zc_probe_info(unsigned int i, struct zc_probe_info *info)
 		info->missed += READ_ONCE(p->kp.nmissed);
 }
 
+/* The probes that feed a counter, for zc_counter_measured(). */
+static bool zc_any_available(const u8 *ids, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(zc_probes[ids[i]].state) !=
+		    ZCOPY_PROBE_STATE_UNAVAILABLE)
+			return true;
+	return false;
+}
+
+/**
+ * zc_counter_measured() - whether this kernel can measure a counter
+ * @ctr: a ZCOPY_COUNTER_* index
+ *
+ * A counter every one of whose probes is unavailable here would read 0
+ * for want of a hook: its readers leave it out instead.
+ *
+ * Context: any.
+ * Return: false if no probe feeding @ctr could be registered.
+ */
+bool zc_counter_measured(unsigned int ctr)
+{
+	static const u8 dma[] = {
+#if ZC_HAVE_DMA_TRACEPOINTS
+		ZC_P_TP_DMA_MAP, ZC_P_TP_DMA_MAP_SG,
+#else
+		ZC_P_DMA_MAP_PAGE, ZC_P_DMA_MAP_SG, ZC_P_DMA_MAP_SGTABLE,
+#endif
+#if ZC_HAVE_DMA_IOVA
+		ZC_P_DMA_IOVA_LINK,
+#endif
+	};
+	static const u8 copy[] = {
+		ZC_P_COPY_TO_ITER, ZC_P_COPY_FROM_ITER, ZC_P_COPY_FROM_ITER_NC,
+		ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_P_CSUM_COPY_FROM_ITER,
+		ZC_P_SKB_COPY_BITS, ZC_P_SKB_COPY_CSUM, ZC_P_SKB_COPY_UBUFS,
+	};
+	static const u8 pipe[] = { ZC_P_COPY_PAGE_TO_ITER };
+	static const u8 csum[] = { ZC_P_SKB_CHECKSUM };
+	static const u8 sys[] = { ZC_P_TP_SYS_ENTER };
+	static const u8 sched[] = { ZC_P_TP_SCHED_SWITCH };
+	static const u8 pgc[] = { ZC_P_TP_PAGECACHE_ADD };
+	static const u8 xmit[] = { ZC_P_TP_XMIT_START };
+
+	switch (ctr) {
+	case ZCOPY_COUNTER_COPY_U2K_BYTES:
+	case ZCOPY_COUNTER_COPY_K2U_BYTES:
+	case ZCOPY_COUNTER_COPY_K2K_BYTES:
+	case ZCOPY_COUNTER_COPY_CALLS:
+		return zc_any_available(copy, ARRAY_SIZE(copy));
+	case ZCOPY_COUNTER_CSUM_BYTES:
+		return zc_any_available(csum, ARRAY_SIZE(csum));
+	case ZCOPY_COUNTER_PIPE_REF_BYTES:
+		return zc_any_available(pipe, ARRAY_SIZE(pipe));
+	case ZCOPY_COUNTER_DMA_TO_DEV_BYTES:
+	case ZCOPY_COUNTER_DMA_FROM_DEV_BYTES:
+	case ZCOPY_COUNTER_DMA_BIDI_BYTES:
+	case ZCOPY_COUNTER_DMA_MAPS:
+		return zc_any_available(dma, ARRAY_SIZE(dma));
+	case ZCOPY_COUNTER_SYSCALLS:
+		return zc_any_available(sys, ARRAY_SIZE(sys));
+	case ZCOPY_COUNTER_CTX_SWITCHES_VOL:
+	case ZCOPY_COUNTER_CTX_SWITCHES_INVOL:
+		return zc_any_available(sched, ARRAY_SIZE(sched));
+	case ZCOPY_COUNTER_PAGECACHE_MISS_BYTES:
+		return zc_any_available(pgc, ARRAY_SIZE(pgc));
+	case ZCOPY_COUNTER_NIC_HDR_BYTES:
+		return zc_any_available(xmit, ARRAY_SIZE(xmit));
+	default:
+		return true;
+	}
+}
+
 /**
  * zc_probes_missed() - hits that could not be handled, over all probes
  *
