@@ -161,6 +161,18 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
 }
 
 /*
+ * system_wq is deprecated on 7.x (a work queued on it logs "enqueued on
+ * deprecated workqueue"): its per-CPU successor system_percpu_wq exists
+ * from 6.17 on (and in Debian's 6.12.95, backported), not in 6.1.
+ */
+#include <linux/workqueue.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#define ZC_PERCPU_WQ	system_percpu_wq
+#else
+#define ZC_PERCPU_WQ	system_wq
+#endif
+
+/*
  * What the x86 int3 exception entry adds to the preempt count before a
  * breakpoint kprobe's handler runs (irqentry_nmi_enter, since 5.9).
  */
