@@ -15,6 +15,7 @@
 #include <linux/blkdev.h>
 #include <linux/dma-direction.h>
 #include <linux/ftrace.h>
+#include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
@@ -95,10 +96,8 @@ struct zc_outer {
 static DEFINE_PER_CPU(struct zc_outer, zc_outer);
 
 /*
- * What a CPU is transmitting or issuing to a block device right now.
- * Transmit runs with bottom halves off, so it cannot move or be
- * interleaved on this CPU but by nesting; block issue runs in a task,
- * which the window names so that no other task's mapping is charged.
+ * What a CPU is transmitting right now. Transmit runs with bottom halves
+ * off, so it cannot move or be interleaved on this CPU but by nesting.
  */
 #define ZC_XMIT_DEPTH	4
 
@@ -106,12 +105,78 @@ struct zc_window {
 	unsigned int xmit_depth;
 	u32 xmit_sid[ZC_XMIT_DEPTH];
 	const struct net_device *xmit_dev[ZC_XMIT_DEPTH];
-	const struct request *rq;
-	struct task_struct *rq_task;
-	u32 rq_sid;
 };
 
 static DEFINE_PER_CPU(struct zc_window, zc_window);
+
+/*
+ * The request a task is issuing to a block device (nvme_setup_cmd ..
+ * block_rq_issue). Issue runs in a task that may be preempted and moved
+ * to another CPU in between (7.x kernels preempt, PREEMPT_LAZY), so the
+ * window belongs to the task, in a slot hashed from it; a task whose slot
+ * another task took meanwhile maps uncharged, which is counted as missed.
+ */
+#define ZC_RQ_SLOTS_BITS	6
+
+struct zc_rq_slot {
+	raw_spinlock_t lock;
+	struct task_struct *task;
+	const struct request *rq;
+	u32 sid;
+};
+
+static struct zc_rq_slot zc_rq_slots[1 << ZC_RQ_SLOTS_BITS];
+
+static struct zc_rq_slot *zc_rq_slot(const struct task_struct *t)
+{
+	return &zc_rq_slots[hash_ptr(t, ZC_RQ_SLOTS_BITS)];
+}
+
+static void zc_rq_open(const struct request *rq, u32 sid)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task && r->task != current)
+		zc_stats_missed();
+	r->task = current;
+	r->rq = rq;
+	r->sid = sid;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+static void zc_rq_close(const struct request *rq)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task == current && r->rq == rq) {
+		r->task = NULL;
+		r->rq = NULL;
+		r->sid = 0;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* The session of the request current is issuing, and its disk; 0 if none. */
+static u32 zc_rq_sid(const struct gendisk **disk)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+	u32 sid = 0;
+
+	if (READ_ONCE(r->task) != current)
+		return 0;
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task == current) {
+		sid = r->sid;
+		*disk = r->rq->q->disk;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return sid;
+}
 
 /* Set while a breakpoint kprobe's handler runs on this CPU. */
 static DEFINE_PER_CPU(bool, zc_in_bp);
@@ -327,12 +392,13 @@ static u32 zc_window_sid(int dev)
 		return w->xmit_sid[top];
 	}
 	/* A softirq runs in whatever task it interrupted: not the issuer. */
-	if (w->rq && w->rq_task == current && zc_task_context()) {
-		struct gendisk *disk = w->rq->q->disk;
+	if (zc_task_context()) {
+		const struct gendisk *disk = NULL;
+		u32 sid = zc_rq_sid(&disk);
 
 		if (disk)
 			zc_dev_set_label(dev, disk->disk_name);
-		return w->rq_sid;
+		return sid;
 	}
 	return 0;
 }
@@ -523,23 +589,16 @@ static void zc_fe_tcp_send(struct pt_regs *regs)
 static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
 {
 	const struct request *rq = (const struct request *)ZC_ARG(regs, 1);
-	struct zc_window *w = this_cpu_ptr(&zc_window);
 
-	w->rq = rq;
-	w->rq_task = current;
-	w->rq_sid = zc_bio_owner(rq->bio);
+	if (zc_task_context())
+		zc_rq_open(rq, zc_bio_owner(rq->bio));
 }
 
 static void zc_tp_rq_issue(void *data, struct request *rq)
 {
-	struct zc_window *w = this_cpu_ptr(&zc_window);
-
 	zc_hit(ZC_P_TP_RQ_ISSUE);
-	if (w->rq == rq) {
-		w->rq = NULL;
-		w->rq_task = NULL;
-		w->rq_sid = 0;
-	}
+	if (zc_task_context())
+		zc_rq_close(rq);
 }
 
 static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
@@ -900,6 +959,12 @@ int zc_probes_arm(void)
 	unsigned int i, active = 0;
 
 	lockdep_assert_held(&zc_lock);
+	for (i = 0; i < ARRAY_SIZE(zc_rq_slots); i++) {
+		raw_spin_lock_init(&zc_rq_slots[i].lock);
+		zc_rq_slots[i].task = NULL;
+		zc_rq_slots[i].rq = NULL;
+		zc_rq_slots[i].sid = 0;
+	}
 	for_each_kernel_tracepoint(zc_tp_lookup, NULL);
 	for (i = 0; i < ZC_NR_PROBES; i++) {
 		struct zc_probe *p = &zc_probes[i];
