@@ -177,6 +177,7 @@ void zc_probes_disarm(void);
 unsigned int zc_probes_count(void);
 void zc_probe_info(unsigned int i, struct zc_probe_info *info);
 u64 zc_probes_missed(void);
+bool zc_counter_measured(unsigned int ctr);
 const char *zc_prim_name(u8 prim);
 void zc_probes_exit(void);
 

@@ -3,13 +3,18 @@
  * zcopy: every difference between the kernel lines zcopy supports.
  *
  * The rest of the module reads as if there were one kernel. Supported:
- * 6.1 (Debian bookworm) and 6.12 (bookworm-backports), x86_64.
+ * 6.1 (Debian bookworm), 6.12 (bookworm-backports) and 7.3
+ * (trixie-backports), x86_64. Each test below was checked against those
+ * three kernels' headers and sources; where a feature macro marks a change
+ * it is tested instead of a version, and where none does, the version is
+ * bounded by 6.12 (without) and the 6.18 kallsyms seen here (with).
  */
 #ifndef _ZCOPY_COMPAT_H
 #define _ZCOPY_COMPAT_H
 
 #include <linux/preempt.h>
 #include <linux/skbuff.h>
+#include <linux/tracepoint.h>
 #include <linux/uio.h>
 #include <linux/version.h>
 
@@ -41,6 +46,74 @@
 #define ZC_HAVE_DMA_TRACEPOINTS	1
 #else
 #define ZC_HAVE_DMA_TRACEPOINTS	0
+#endif
+
+/*
+ * The physical-address DMA API (6.18, the series that added DMA_ATTR_MMIO):
+ * dma_map_page_attrs() and dma_map_resource() became wrappers of
+ * dma_map_phys(), whose one tracepoint dma_map_phys replaced dma_map_page
+ * and dma_map_resource (same arguments). A resource mapping is now that
+ * event with DMA_ATTR_MMIO: device memory, not a payload buffer, so not
+ * counted. 6.12's dma_map_resource had an event of its own, not hooked.
+ */
+#include <linux/dma-mapping.h>
+#ifdef DMA_ATTR_MMIO
+#define ZC_DMA_MAP_TRACEPOINT	"dma_map_phys"
+#define ZC_DMA_ATTR_MMIO	DMA_ATTR_MMIO
+#else
+#define ZC_DMA_MAP_TRACEPOINT	"dma_map_page"
+#define ZC_DMA_ATTR_MMIO	0UL
+#endif
+
+/*
+ * The two-step IOVA API (dma_iova_try_alloc/_link/_sync, 6.17-ish; marked
+ * by DMA_IOVA_USE_SWIOTLB): with an IOMMU, blk_rq_dma_map_iter_start()
+ * (NVMe) links each segment into one IOVA range with dma_iova_link(), which
+ * has no dma tracepoint; it is hooked at entry. Without an IOMMU the same
+ * path maps each segment with dma_map_phys(), seen by its tracepoint.
+ */
+#ifdef DMA_IOVA_USE_SWIOTLB
+#define ZC_HAVE_DMA_IOVA	1
+#else
+#define ZC_HAVE_DMA_IOVA	0
+#endif
+
+/*
+ * Syscall tracepoints may fault since 6.13 (TRACE_EVENT_SYSCALL): their
+ * probes run preemptible under RCU tasks trace, not with preemption off.
+ * A probe that looks sessions up (RCU) and adds to per-CPU counters holds
+ * preemption off itself there; tracepoint_synchronize_unregister() waits
+ * for RCU tasks trace too, so unregistering needs nothing more.
+ */
+#ifdef TRACE_EVENT_SYSCALL
+static inline void zc_syscall_probe_enter(void)
+{
+	preempt_disable_notrace();
+}
+
+static inline void zc_syscall_probe_exit(void)
+{
+	preempt_enable_notrace();
+}
+#else
+static inline void zc_syscall_probe_enter(void)
+{
+}
+
+static inline void zc_syscall_probe_exit(void)
+{
+}
+#endif
+
+/*
+ * The atomic copy into a page-cache page (generic_perform_write) takes a
+ * folio since 6.18-ish: copy_folio_from_iter_atomic(folio, offset, bytes,
+ * iter), the arguments where copy_page_from_iter_atomic had them.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+#define ZC_COPY_FROM_ITER_ATOMIC	"copy_page_from_iter_atomic"
+#else
+#define ZC_COPY_FROM_ITER_ATOMIC	"copy_folio_from_iter_atomic"
 #endif
 
 /* The checksumming copy from an iterator was renamed and moved in 6.2. */
@@ -86,6 +159,18 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
 #endif
 	return container_of((void *)uarg_to_msgzc(uarg), struct sk_buff, cb)->sk;
 }
+
+/*
+ * system_wq is deprecated on 7.x (a work queued on it logs "enqueued on
+ * deprecated workqueue"): its per-CPU successor system_percpu_wq exists
+ * from 6.17 on (and in Debian's 6.12.95, backported), not in 6.1.
+ */
+#include <linux/workqueue.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#define ZC_PERCPU_WQ	system_percpu_wq
+#else
+#define ZC_PERCPU_WQ	system_wq
+#endif
 
 /*
  * What the x86 int3 exception entry adds to the preempt count before a

@@ -73,8 +73,10 @@ static int zc_nl_put_counters(struct sk_buff *skb, const struct zc_pcpu *t)
 	nest = nla_nest_start(skb, ZCOPY_A_COUNTERS);
 	if (!nest)
 		return -EMSGSIZE;
+	/* A counter no probe can feed on this kernel is absent, not 0. */
 	for (i = 0; i < ZC_NR_COUNTERS; i++)
-		if (nla_put_u64_64bit(skb, ZCOPY_A_COUNTERS_COPY_U2K_BYTES + i,
+		if (zc_counter_measured(i) &&
+		    nla_put_u64_64bit(skb, ZCOPY_A_COUNTERS_COPY_U2K_BYTES + i,
 				      t->ctr[i], ZCOPY_A_COUNTERS_PAD))
 			goto err_cancel;
 	nla_nest_end(skb, nest);

@@ -15,6 +15,7 @@
 #include <linux/blkdev.h>
 #include <linux/dma-direction.h>
 #include <linux/ftrace.h>
+#include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
@@ -45,12 +46,15 @@ enum zc_probe_id {
 #endif
 	ZC_P_NVME_SETUP_CMD,
 #if ZC_HAVE_DMA_TRACEPOINTS
-	ZC_P_TP_DMA_MAP_PAGE,
+	ZC_P_TP_DMA_MAP,
 	ZC_P_TP_DMA_MAP_SG,
 #else
 	ZC_P_DMA_MAP_PAGE,
 	ZC_P_DMA_MAP_SG,
 	ZC_P_DMA_MAP_SGTABLE,
+#endif
+#if ZC_HAVE_DMA_IOVA
+	ZC_P_DMA_IOVA_LINK,
 #endif
 	ZC_P_TP_XMIT_START,
 	ZC_P_TP_XMIT_DONE,
@@ -92,10 +96,8 @@ struct zc_outer {
 static DEFINE_PER_CPU(struct zc_outer, zc_outer);
 
 /*
- * What a CPU is transmitting or issuing to a block device right now.
- * Transmit runs with bottom halves off, so it cannot move or be
- * interleaved on this CPU but by nesting; block issue runs in a task,
- * which the window names so that no other task's mapping is charged.
+ * What a CPU is transmitting right now. Transmit runs with bottom halves
+ * off, so it cannot move or be interleaved on this CPU but by nesting.
  */
 #define ZC_XMIT_DEPTH	4
 
@@ -103,12 +105,78 @@ struct zc_window {
 	unsigned int xmit_depth;
 	u32 xmit_sid[ZC_XMIT_DEPTH];
 	const struct net_device *xmit_dev[ZC_XMIT_DEPTH];
-	const struct request *rq;
-	struct task_struct *rq_task;
-	u32 rq_sid;
 };
 
 static DEFINE_PER_CPU(struct zc_window, zc_window);
+
+/*
+ * The request a task is issuing to a block device (nvme_setup_cmd ..
+ * block_rq_issue). Issue runs in a task that may be preempted and moved
+ * to another CPU in between (7.x kernels preempt, PREEMPT_LAZY), so the
+ * window belongs to the task, in a slot hashed from it; a task whose slot
+ * another task took meanwhile maps uncharged, which is counted as missed.
+ */
+#define ZC_RQ_SLOTS_BITS	6
+
+struct zc_rq_slot {
+	raw_spinlock_t lock;
+	struct task_struct *task;
+	const struct request *rq;
+	u32 sid;
+};
+
+static struct zc_rq_slot zc_rq_slots[1 << ZC_RQ_SLOTS_BITS];
+
+static struct zc_rq_slot *zc_rq_slot(const struct task_struct *t)
+{
+	return &zc_rq_slots[hash_ptr(t, ZC_RQ_SLOTS_BITS)];
+}
+
+static void zc_rq_open(const struct request *rq, u32 sid)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task && r->task != current)
+		zc_stats_missed();
+	r->task = current;
+	r->rq = rq;
+	r->sid = sid;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+static void zc_rq_close(const struct request *rq)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task == current && r->rq == rq) {
+		r->task = NULL;
+		r->rq = NULL;
+		r->sid = 0;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* The session of the request current is issuing, and its disk; 0 if none. */
+static u32 zc_rq_sid(const struct gendisk **disk)
+{
+	struct zc_rq_slot *r = zc_rq_slot(current);
+	unsigned long flags;
+	u32 sid = 0;
+
+	if (READ_ONCE(r->task) != current)
+		return 0;
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->task == current) {
+		sid = r->sid;
+		*disk = r->rq->q->disk;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return sid;
+}
 
 /* Set while a breakpoint kprobe's handler runs on this CPU. */
 static DEFINE_PER_CPU(bool, zc_in_bp);
@@ -324,12 +392,13 @@ static u32 zc_window_sid(int dev)
 		return w->xmit_sid[top];
 	}
 	/* A softirq runs in whatever task it interrupted: not the issuer. */
-	if (w->rq && w->rq_task == current && zc_task_context()) {
-		struct gendisk *disk = w->rq->q->disk;
+	if (zc_task_context()) {
+		const struct gendisk *disk = NULL;
+		u32 sid = zc_rq_sid(&disk);
 
 		if (disk)
 			zc_dev_set_label(dev, disk->disk_name);
-		return w->rq_sid;
+		return sid;
 	}
 	return 0;
 }
@@ -416,7 +485,10 @@ static void zc_fe_copy_from_iter_nc(struct pt_regs *regs)
 	zc_copy_from(regs, ZC_P_COPY_FROM_ITER_NC, 1, 2);
 }
 
-/* copy_page_from_iter_atomic(struct page *, size_t off, size_t, iov_iter *) */
+/*
+ * copy_page_from_iter_atomic(struct page *, size_t off, size_t, iov_iter *),
+ * copy_folio_from_iter_atomic(struct folio *, ...) on 7.x
+ */
 static void zc_fe_copy_page_from_iter_atomic(struct pt_regs *regs)
 {
 	zc_copy_from(regs, ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, 2, 3);
@@ -517,23 +589,16 @@ static void zc_fe_tcp_send(struct pt_regs *regs)
 static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
 {
 	const struct request *rq = (const struct request *)ZC_ARG(regs, 1);
-	struct zc_window *w = this_cpu_ptr(&zc_window);
 
-	w->rq = rq;
-	w->rq_task = current;
-	w->rq_sid = zc_bio_owner(rq->bio);
+	if (zc_task_context())
+		zc_rq_open(rq, zc_bio_owner(rq->bio));
 }
 
 static void zc_tp_rq_issue(void *data, struct request *rq)
 {
-	struct zc_window *w = this_cpu_ptr(&zc_window);
-
 	zc_hit(ZC_P_TP_RQ_ISSUE);
-	if (w->rq == rq) {
-		w->rq = NULL;
-		w->rq_task = NULL;
-		w->rq_sid = 0;
-	}
+	if (zc_task_context())
+		zc_rq_close(rq);
 }
 
 static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
@@ -611,12 +676,17 @@ static void zc_tp_sock_state(void *data, const struct sock *sk,
 /* ---- DMA ---- */
 
 #if ZC_HAVE_DMA_TRACEPOINTS
-static void zc_tp_dma_map_page(void *data, struct device *dev,
-			       phys_addr_t phys, dma_addr_t dma, size_t size,
-			       enum dma_data_direction dir, unsigned long attrs)
+/*
+ * dma:dma_map_page (6.12) or dma:dma_map_phys (7.x), once per mapping:
+ * dma_map_page_attrs() is a wrapper of dma_map_phys() on 7.x, so neither is
+ * hooked besides. A resource (MMIO) mapping is no payload.
+ */
+static void zc_tp_dma_map(void *data, struct device *dev,
+			  phys_addr_t phys, dma_addr_t dma, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
 {
-	zc_hit(ZC_P_TP_DMA_MAP_PAGE);
-	if (dma != DMA_MAPPING_ERROR)
+	zc_hit(ZC_P_TP_DMA_MAP);
+	if (dma != DMA_MAPPING_ERROR && !(attrs & ZC_DMA_ATTR_MMIO))
 		zc_dma(dev, dir, size, 1);
 }
 
@@ -653,12 +723,29 @@ static void zc_fe_dma_map_sgtable(struct pt_regs *regs)
 }
 #endif
 
+#if ZC_HAVE_DMA_IOVA
+/*
+ * int dma_iova_link(dev, state, phys, offset, size, dir, attrs): one
+ * segment of a two-step IOVA mapping (blk_rq_dma_map_iter_start with an
+ * IOMMU), which no dma tracepoint reports. Counted at entry, as a mapping.
+ */
+static void zc_fe_dma_iova_link(struct pt_regs *regs)
+{
+	if (!(ZC_ARG(regs, 6) & ZC_DMA_ATTR_MMIO))
+		zc_dma((struct device *)ZC_ARG(regs, 0), ZC_ARG(regs, 5),
+		       ZC_ARG(regs, 4), 1);
+}
+#endif
+
 /* ---- process events ---- */
 
+/* Preemptible on 7.x (faultable syscall tracepoints): zcopy_compat.h. */
 static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
 {
+	zc_syscall_probe_enter();
 	zc_hit(ZC_P_TP_SYS_ENTER);
 	zc_charge_ctr(current, ZCOPY_COUNTER_SYSCALLS, 1);
+	zc_syscall_probe_exit();
 }
 
 static void zc_tp_sched_switch(void *data, bool preempt,
@@ -700,7 +787,7 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 		  zc_fe_copy_from_iter),
 	ZC_FENTRY(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
 		  zc_fe_copy_from_iter_nc),
-	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, "copy_page_from_iter_atomic",
+	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_COPY_FROM_ITER_ATOMIC,
 		  zc_fe_copy_page_from_iter_atomic),
 	ZC_FENTRY(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
 		  zc_fe_csum_copy_from_iter),
@@ -719,13 +806,16 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 #endif
 	ZC_FENTRY(ZC_P_NVME_SETUP_CMD, "nvme_setup_cmd", zc_fe_nvme_setup_cmd),
 #if ZC_HAVE_DMA_TRACEPOINTS
-	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_PAGE, "dma_map_page", zc_tp_dma_map_page),
+	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP, ZC_DMA_MAP_TRACEPOINT, zc_tp_dma_map),
 	ZC_TRACEPOINT(ZC_P_TP_DMA_MAP_SG, "dma_map_sg", zc_tp_dma_map_sg),
 #else
 	ZC_FENTRY(ZC_P_DMA_MAP_PAGE, "dma_map_page_attrs", zc_fe_dma_map_page),
 	ZC_FENTRY(ZC_P_DMA_MAP_SG, "dma_map_sg_attrs", zc_fe_dma_map_sg),
 	ZC_FENTRY(ZC_P_DMA_MAP_SGTABLE, "dma_map_sgtable",
 		  zc_fe_dma_map_sgtable),
+#endif
+#if ZC_HAVE_DMA_IOVA
+	ZC_FENTRY(ZC_P_DMA_IOVA_LINK, "dma_iova_link", zc_fe_dma_iova_link),
 #endif
 	ZC_TRACEPOINT(ZC_P_TP_XMIT_START, "net_dev_start_xmit",
 		      zc_tp_xmit_start),
@@ -869,6 +959,12 @@ int zc_probes_arm(void)
 	unsigned int i, active = 0;
 
 	lockdep_assert_held(&zc_lock);
+	for (i = 0; i < ARRAY_SIZE(zc_rq_slots); i++) {
+		raw_spin_lock_init(&zc_rq_slots[i].lock);
+		zc_rq_slots[i].task = NULL;
+		zc_rq_slots[i].rq = NULL;
+		zc_rq_slots[i].sid = 0;
+	}
 	for_each_kernel_tracepoint(zc_tp_lookup, NULL);
 	for (i = 0; i < ZC_NR_PROBES; i++) {
 		struct zc_probe *p = &zc_probes[i];
@@ -918,21 +1014,24 @@ unsigned int zc_probes_count(void)
 	return ZC_NR_PROBES;
 }
 
+/* What zcopy probes lists for a site it could not hook here. */
+#define ZC_NA	"unavailable on this kernel: "
+
 static const char *zc_probe_reason(const struct zc_probe *p)
 {
 	if (p->state != ZCOPY_PROBE_STATE_UNAVAILABLE)
 		return NULL;
 	switch (p->err) {
 	case -ENOENT:
-		return p->type == ZCOPY_PROBE_TYPE_TRACEPOINT ?
-		       "no such tracepoint in this kernel" :
-		       "no such function here (absent, inlined, or its module is not loaded)";
+		if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT)
+			return ZC_NA "no such tracepoint";
+		return ZC_NA "no such function (absent, inlined, or its module is not loaded)";
 	case -EINVAL:
-		return "the kernel refuses a probe on this function";
+		return ZC_NA "the kernel refuses a probe on this function";
 	case -EBUSY:
-		return "the function is already hooked exclusively";
+		return ZC_NA "the function is already hooked exclusively";
 	default:
-		return "registration failed";
+		return ZC_NA "registration failed";
 	}
 }
 
@@ -961,6 +1060,81 @@ void zc_probe_info(unsigned int i, struct zc_probe_info *info)
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE &&
 	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
 		info->missed += READ_ONCE(p->kp.nmissed);
+}
+
+/* The probes that feed a counter, for zc_counter_measured(). */
+static bool zc_any_available(const u8 *ids, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(zc_probes[ids[i]].state) !=
+		    ZCOPY_PROBE_STATE_UNAVAILABLE)
+			return true;
+	return false;
+}
+
+/**
+ * zc_counter_measured() - whether this kernel can measure a counter
+ * @ctr: a ZCOPY_COUNTER_* index
+ *
+ * A counter every one of whose probes is unavailable here would read 0
+ * for want of a hook: its readers leave it out instead.
+ *
+ * Context: any.
+ * Return: false if no probe feeding @ctr could be registered.
+ */
+bool zc_counter_measured(unsigned int ctr)
+{
+	static const u8 dma[] = {
+#if ZC_HAVE_DMA_TRACEPOINTS
+		ZC_P_TP_DMA_MAP, ZC_P_TP_DMA_MAP_SG,
+#else
+		ZC_P_DMA_MAP_PAGE, ZC_P_DMA_MAP_SG, ZC_P_DMA_MAP_SGTABLE,
+#endif
+#if ZC_HAVE_DMA_IOVA
+		ZC_P_DMA_IOVA_LINK,
+#endif
+	};
+	static const u8 copy[] = {
+		ZC_P_COPY_TO_ITER, ZC_P_COPY_FROM_ITER, ZC_P_COPY_FROM_ITER_NC,
+		ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_P_CSUM_COPY_FROM_ITER,
+		ZC_P_SKB_COPY_BITS, ZC_P_SKB_COPY_CSUM, ZC_P_SKB_COPY_UBUFS,
+	};
+	static const u8 pipe[] = { ZC_P_COPY_PAGE_TO_ITER };
+	static const u8 csum[] = { ZC_P_SKB_CHECKSUM };
+	static const u8 sys[] = { ZC_P_TP_SYS_ENTER };
+	static const u8 sched[] = { ZC_P_TP_SCHED_SWITCH };
+	static const u8 pgc[] = { ZC_P_TP_PAGECACHE_ADD };
+	static const u8 xmit[] = { ZC_P_TP_XMIT_START };
+
+	switch (ctr) {
+	case ZCOPY_COUNTER_COPY_U2K_BYTES:
+	case ZCOPY_COUNTER_COPY_K2U_BYTES:
+	case ZCOPY_COUNTER_COPY_K2K_BYTES:
+	case ZCOPY_COUNTER_COPY_CALLS:
+		return zc_any_available(copy, ARRAY_SIZE(copy));
+	case ZCOPY_COUNTER_CSUM_BYTES:
+		return zc_any_available(csum, ARRAY_SIZE(csum));
+	case ZCOPY_COUNTER_PIPE_REF_BYTES:
+		return zc_any_available(pipe, ARRAY_SIZE(pipe));
+	case ZCOPY_COUNTER_DMA_TO_DEV_BYTES:
+	case ZCOPY_COUNTER_DMA_FROM_DEV_BYTES:
+	case ZCOPY_COUNTER_DMA_BIDI_BYTES:
+	case ZCOPY_COUNTER_DMA_MAPS:
+		return zc_any_available(dma, ARRAY_SIZE(dma));
+	case ZCOPY_COUNTER_SYSCALLS:
+		return zc_any_available(sys, ARRAY_SIZE(sys));
+	case ZCOPY_COUNTER_CTX_SWITCHES_VOL:
+	case ZCOPY_COUNTER_CTX_SWITCHES_INVOL:
+		return zc_any_available(sched, ARRAY_SIZE(sched));
+	case ZCOPY_COUNTER_PAGECACHE_MISS_BYTES:
+		return zc_any_available(pgc, ARRAY_SIZE(pgc));
+	case ZCOPY_COUNTER_NIC_HDR_BYTES:
+		return zc_any_available(xmit, ARRAY_SIZE(xmit));
+	default:
+		return true;
+	}
 }
 
 /**

@@ -21,6 +21,7 @@
 #include <net/sock.h>
 
 #include "zcopy.h"
+#include "zcopy_compat.h"
 
 #define ZC_FOLLOW_MAX	4096
 #define ZC_SOCK_MAX	4096
@@ -648,7 +649,7 @@ void zc_session_end(struct zc_session *s, enum zcopy_end_reason reason)
 	list_del_rcu(&s->node);
 	WRITE_ONCE(zc_nsessions, zc_nsessions - 1);
 	if (!zc_nsessions)
-		mod_delayed_work(system_wq, &zc_disarm_work,
+		mod_delayed_work(ZC_PERCPU_WQ, &zc_disarm_work,
 				 msecs_to_jiffies(zc_disarm_delay_ms));
 	mutex_unlock(&zc_lock);
 

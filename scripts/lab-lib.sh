@@ -15,13 +15,14 @@ info() { printf 'lab: %s\n' "$*" >&2; }
 # All KVERs of the matrix, in file order.
 lab_kernels() { awk '!/^[ \t]*(#|$)/ { print $1 }' "$LAB_CONF"; }
 
-# lab_kernel KVER: set K_VER, K_SUITE, K_META from kernels.conf.
+# lab_kernel KVER: set K_VER, K_SUITE, K_META, K_ROOT from kernels.conf
+# (K_ROOT: "host", or the Debian suite of the build root, see lab-buildroot).
 lab_kernel() {
 	local line
-	line=$(awk -v k="$1" '!/^[ \t]*#/ && $1 == k { print $1, $2, $3; exit }' "$LAB_CONF")
+	line=$(awk -v k="$1" '!/^[ \t]*#/ && $1 == k { print $1, $2, $3, ($4 == "" ? "host" : $4); exit }' "$LAB_CONF")
 	[ -n "$line" ] || die "kernel '$1' is not in $LAB_CONF (known: $(lab_kernels | xargs))"
 	# shellcheck disable=SC2034 # used by the callers
-	read -r K_VER K_SUITE K_META <<<"$line"
+	read -r K_VER K_SUITE K_META K_ROOT <<<"$line"
 	K_DIR=$LAB_CACHE/kernels/$K_VER
 	K_ENV=$K_DIR/kernel.env
 }
@@ -30,6 +31,7 @@ lab_kernel() {
 lab_kernel_env() {
 	lab_kernel "$1"
 	[ -r "$K_ENV" ] || die "kernel $1 is not fetched: run scripts/lab-fetch $1"
+	unset BUILDROOT SYSTEM_MAP # not in the kernel.env of older fetches
 	# shellcheck source=/dev/null
 	. "$K_ENV"
 }
@@ -89,4 +91,57 @@ lab_vmlinux() {
 	done
 	rm -f "$out.$$"
 	echo "$VMLINUZ"
+}
+
+# lab_host_mirror: "URI KEYRING" of the host's stanza serving its own
+# codename (the first stanza otherwise): where a build root is bootstrapped from.
+lab_host_mirror() {
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	lab_host_sources | awk -v want="$codename" 'BEGIN { RS = ""; FS = "\n" }
+	{
+		uri = ""; key = ""; hit = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^URIs:/) { split(substr($i, 6), u, " "); uri = u[1] }
+			if ($i ~ /^Signed-By:/) { key = substr($i, 11); gsub(/^[ \t]+|[ \t]+$/, "", key) }
+			if ($i ~ /^Suites:/) { m = split(substr($i, 8), s, " "); for (j = 1; j <= m; j++) if (s[j] == want) hit = 1 }
+		}
+		if (uri == "") next
+		if (first == "") first = uri " " key
+		if (hit) { print uri, key; found = 1; exit }
+	}
+	END { if (!found && first != "") print first }'
+}
+
+# lab_in_root ROOT DIR CMD...: run CMD in the build root ROOT (a directory)
+# with cwd DIR, in a private mount namespace: /proc (objtool needs it), the
+# kernel's cache directory $K_DIR and DIR are bind-mounted at their own paths,
+# and all of it is unmounted when CMD ends, whatever way it ends.
+lab_in_root() {
+	local root=$1 dir=$2
+	shift 2
+	unshare --mount --propagation private -- /bin/sh -euc '
+		r=$1 d=$2 k=$3
+		shift 3
+		mount -t proc proc "$r/proc"
+		for p in "$k" "$d"; do
+			mkdir -p "$r$p"
+			mount --bind "$p" "$r$p"
+		done
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 \
+			/bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$d" "$@"
+	' lab-in-root "$root" "$dir" "$K_DIR" "$@"
+}
+
+# lab_kmake DIR MAKE-ARGS...: make for the current kernel (lab_kernel_env, or
+# lab-fetch before kernel.env exists: BUILDROOT set) with cwd DIR, on the host
+# or in the kernel's build root.
+lab_kmake() {
+	local dir=$1
+	shift
+	if [ -n "${BUILDROOT:-}" ]; then
+		lab_in_root "$BUILDROOT" "$dir" make "$@"
+	else
+		(cd "$dir" && make "$@")
+	fi
 }
