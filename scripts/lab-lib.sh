@@ -14,6 +14,9 @@ info() { printf 'lab: %s\n' "$*" >&2; }
 
 # All KVERs of the matrix, in file order.
 lab_kernels() { awk '!/^[ \t]*(#|$)/ { print $1 }' "$LAB_CONF"; }
+# The newest Debian kernel of the matrix: the last line that is not of kind
+# "build" (a debug kernel costs a compile, and has the same sources as its base).
+lab_newest() { awk '!/^[ \t]*(#|$)/ && $2 != "build" { k = $1 } END { print k }' "$LAB_CONF"; }
 
 # lab_kernel KVER: set K_VER, K_SUITE, K_META from kernels.conf.
 lab_kernel() {

@@ -1,7 +1,8 @@
 # lab-tap.awk: count the test points of kselftest TAP files.
 #   awk -v label=NAME -f lab-tap.awk FILE.tap...
 # FILE.rc holds the program's exit status (missing: 0), FILE.err its stderr.
-#   "ok N ..." passes, "not ok N ..." fails, either with "# SKIP" skips;
+#   "ok N ..." passes, "not ok N ..." fails (its diagnostic, the "#" lines
+#   since the previous point, is shown), either with "# SKIP" skips;
 #   no test points: exit 4 = 1 skip (reason from the TAP or stderr),
 #   other non-zero exit = 1 failure, exit 0 = 1 pass;
 #   fewer points than the plan "1..N": each missing point fails;
@@ -14,13 +15,18 @@ function slurp(path,   line) {
 	close(path)
 	return line
 }
-function count(tap,   base, name, rc, line, points, plan, ff, why, n) {
+function count(tap,   base, name, rc, line, points, plan, ff, why, n, nd, diag, i) {
 	base = tap; sub(/\.tap$/, "", base)
 	name = base; sub(/^(.*\/)?tap\//, "", name)
 	if (label != "") name = label "/" name
 	rc = slurp(base ".rc") + 0
 	points = 0; plan = -1; ff = 0; why = ""
+	nd = 0
 	while ((getline line < tap) > 0) {
+		if (line ~ /^#/) {
+			diag[++nd] = line
+			continue
+		}
 		if (line ~ /^1\.\.[0-9]+/) {
 			plan = substr(line, 4) + 0
 			if (match(line, /# *[Ss][Kk][Ii][Pp].*/)) why = substr(line, RSTART)
@@ -28,7 +34,12 @@ function count(tap,   base, name, rc, line, points, plan, ff, why, n) {
 			points++
 			if (line ~ /# *[Ss][Kk][Ii][Pp]/) s++
 			else if (line ~ /^ok/) p++
-			else { f++; ff++; printf "  FAIL %s: %s\n", name, line }
+			else {
+				f++; ff++; printf "  FAIL %s: %s\n", name, line
+				for (i = 1; i <= nd && i <= 40; i++) printf "         %s\n", diag[i]
+				if (nd > 40) printf "         # ... %d more lines in the TAP file\n", nd - 40
+			}
+			nd = 0
 		}
 	}
 	close(tap)
