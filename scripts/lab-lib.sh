@@ -12,8 +12,16 @@ LAB_HOST_SOURCES=${LAB_HOST_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 die()  { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 info() { printf 'lab: %s\n' "$*" >&2; }
 
-# All KVERs of the matrix, in file order.
+# All KVERs of kernels.conf, in file order.
 lab_kernels() { awk '!/^[ \t]*(#|$)/ { print $1 }' "$LAB_CONF"; }
+# The KVERs `make check` runs by default: every Debian line, and the "build"
+# (debug kernel) lines only with LAB_DEBUG_LANE=1 (Documentation/lab.rst).
+lab_matrix() {
+	awk -v dbg="${LAB_DEBUG_LANE:-0}" '!/^[ \t]*(#|$)/ && ($2 != "build" || dbg == 1) { print $1 }' "$LAB_CONF"
+}
+# The newest Debian kernel of the matrix: the last line that is not of kind
+# "build" (a debug kernel costs a compile, and has the same sources as its base).
+lab_newest() { awk '!/^[ \t]*(#|$)/ && $2 != "build" { k = $1 } END { print k }' "$LAB_CONF"; }
 
 # lab_kernel KVER: set K_VER, K_SUITE, K_META, K_ROOT from kernels.conf
 # (K_ROOT: "host", or the Debian suite of the build root, see lab-buildroot).
