@@ -32,6 +32,7 @@ struct task_struct;
 #define ZC_SITE_NAME_LEN	40
 #define ZC_DEV_NAME_LEN		32
 #define ZC_DEVFILTER_LEN	32
+#define ZC_SIDS			4	/* sessions sharing a socket or bio */
 
 static_assert(ZC_NR_COUNTERS <= ZCOPY_STATS_NR_COUNTERS);
 
@@ -75,6 +76,11 @@ struct zc_dev {
 	char label[ZC_DEV_NAME_LEN];
 };
 
+/* The sessions a socket or a bio belongs to: ids, 0 for a free slot. */
+struct zc_sids {
+	u32 id[ZC_SIDS];
+};
+
 /* Who owns a session, and so what ends it. */
 enum zc_owner_kind {
 	ZC_OWNER_NETLINK,
@@ -88,6 +94,7 @@ struct zc_session {
 	pid_t pid;			/* as the creator named it */
 	pid_t owner_pid;
 	kuid_t owner_uid;
+	bool owner_perfmon;		/* CAP_PERFMON when it was created */
 	enum zc_owner_kind owner_kind;
 	u32 owner_portid;
 	struct net *owner_net;		/* not referenced: a key only */
@@ -102,11 +109,13 @@ struct zc_session {
 	wait_queue_head_t wq;		/* poll() on the owning file */
 	bool owner_gone;		/* its netlink socket closed */
 	bool dead;
+	unsigned int nfollow;		/* follow entries, under their lock */
 };
 
 /* zcopy_main.c */
 extern struct mutex zc_lock;
 extern unsigned int zc_max_sessions;
+extern int zc_paranoid;
 
 /* zcopy_stats.c */
 extern struct zc_counters zc_global;
@@ -148,17 +157,24 @@ unsigned int zc_sessions_count(void);
 void zc_sessions_portid_gone(u32 portid, const struct net *net);
 void zc_sessions_end_all(enum zcopy_end_reason reason);
 bool zc_armed(void);
+bool zc_perfmon(void);
+unsigned int zc_followed_count(void);
 
 /* Hot-path lookups, called under rcu_read_lock(). */
 struct zc_session *zc_session_rcu(u32 id);
 void zc_charge_task(struct task_struct *t, void (*fn)(struct zc_session *s,
 						      void *arg), void *arg);
-u32 zc_sock_owner(const struct sock *sk);
+void zc_sids_charge(const struct zc_sids *ids,
+		    void (*fn)(struct zc_session *s, void *arg), void *arg);
+bool zc_sids_empty(const struct zc_sids *ids);
+bool zc_sock_owner(const struct sock *sk, struct zc_sids *out);
 void zc_sock_claim(struct sock *sk);
 void zc_sock_release(const struct sock *sk);
 void zc_follow_fork(struct task_struct *parent, struct task_struct *child);
+void zc_follow_exit(struct task_struct *t);
+void zc_follow_exec(struct task_struct *t);
 void zc_bio_claim(const struct bio *bio);
-u32 zc_bio_owner(const struct bio *bio);
+void zc_bio_owner(const struct bio *bio, struct zc_sids *out);
 void zc_bio_release(const struct bio *bio);
 void zc_session_exit(void);
 

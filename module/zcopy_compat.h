@@ -67,7 +67,8 @@ static inline bool zc_iter_is_pipe(const struct iov_iter *i)
 /*
  * The socket that sent an skb's MSG_ZEROCOPY pages, when the skb itself no
  * longer names it (loopback_xmit orphans it): the ubuf_info lives in the cb
- * of an skb charged to the sending socket (msg_zerocopy_alloc). 6.10 turned
+ * of an skb charged to the sending socket (msg_zerocopy_alloc), and only
+ * for MSG_ZEROCOPY's own ubuf_info (not io_uring's, say). 6.10 turned
  * the ubuf_info's callback into an ops table.
  */
 static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
@@ -75,6 +76,12 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
 	const struct ubuf_info *uarg;
 
 	if (!(skb_shinfo(skb)->flags & SKBFL_ZEROCOPY_ENABLE))
+		return NULL;
+	/*
+	 * AF_PACKET's transmit ring flags its frames zerocopy with a tagged
+	 * pointer into the ring in place of a ubuf_info: not one to follow.
+	 */
+	if (skb_zcopy_is_nouarg((struct sk_buff *)skb))
 		return NULL;
 	uarg = skb_shinfo(skb)->destructor_arg;
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)

@@ -12,6 +12,7 @@
  * which.
  */
 #include <linux/blk-mq.h>
+#include <linux/binfmts.h>
 #include <linux/blkdev.h>
 #include <linux/dma-direction.h>
 #include <linux/ftrace.h>
@@ -20,7 +21,9 @@
 #include <linux/pagemap.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <linux/tracepoint.h>
+#include <linux/udp.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -43,7 +46,6 @@ enum zc_probe_id {
 #if ZC_HAVE_SENDPAGE
 	ZC_P_TCP_SENDPAGES,
 #endif
-	ZC_P_NVME_SETUP_CMD,
 #if ZC_HAVE_DMA_TRACEPOINTS
 	ZC_P_TP_DMA_MAP_PAGE,
 	ZC_P_TP_DMA_MAP_SG,
@@ -52,17 +54,20 @@ enum zc_probe_id {
 	ZC_P_DMA_MAP_SG,
 	ZC_P_DMA_MAP_SGTABLE,
 #endif
+	ZC_P_TP_XMIT_DONE,	/* armed before, disarmed after, the start */
 	ZC_P_TP_XMIT_START,
-	ZC_P_TP_XMIT_DONE,
 	ZC_P_TP_BIO_QUEUE,
 	ZC_P_TP_BIO_SPLIT,
 	ZC_P_TP_BIO_COMPLETE,
 	ZC_P_TP_RQ_ISSUE,
 	ZC_P_TP_RQ_COMPLETE,
+	ZC_P_NVME_SETUP_CMD,	/* opens the window block_rq_issue closes */
 	ZC_P_TP_SOCK_STATE,
 	ZC_P_TP_SYS_ENTER,
 	ZC_P_TP_SCHED_SWITCH,
 	ZC_P_TP_FORK,
+	ZC_P_TP_EXIT,
+	ZC_P_TP_EXEC,
 	ZC_P_TP_PAGECACHE_ADD,
 	ZC_NR_PROBES,
 };
@@ -96,19 +101,31 @@ static DEFINE_PER_CPU(struct zc_outer, zc_outer);
  * Transmit runs with bottom halves off, so it cannot move or be
  * interleaved on this CPU but by nesting; block issue runs in a task,
  * which the window names so that no other task's mapping is charged.
+ * The windows keep a copy of the interface's name, never a pointer that
+ * could outlive its device; the request and task are compared, never
+ * dereferenced. zc_windows_reset() empties them while no probe runs.
  */
 #define ZC_XMIT_DEPTH	4
 
 struct zc_window {
 	unsigned int xmit_depth;
-	u32 xmit_sid[ZC_XMIT_DEPTH];
-	const struct net_device *xmit_dev[ZC_XMIT_DEPTH];
+	struct zc_sids xmit_sids[ZC_XMIT_DEPTH];
+	char xmit_name[ZC_XMIT_DEPTH][IFNAMSIZ];
 	const struct request *rq;
 	struct task_struct *rq_task;
-	u32 rq_sid;
+	struct zc_sids rq_sids;
 };
 
 static DEFINE_PER_CPU(struct zc_window, zc_window);
+
+/* Context: no probe registered, or none that could run meanwhile. */
+static void zc_windows_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&zc_window, cpu), 0, sizeof(struct zc_window));
+}
 
 /* Set while a breakpoint kprobe's handler runs on this CPU. */
 static DEFINE_PER_CPU(bool, zc_in_bp);
@@ -185,17 +202,6 @@ static void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val)
 	zc_charge_task(t, zc_add_ctr_s, &ev);
 }
 
-/* Charge a counter globally and to the session that owns a socket. */
-static void zc_charge_sock_ctr(u32 sid, unsigned int ctr, u64 val)
-{
-	struct zc_session *s;
-
-	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
-	s = zc_session_rcu(sid);
-	if (s)
-		this_cpu_add(s->counters.pcpu->ctr[ctr], val);
-}
-
 static const char *const zc_wrappers[] = {
 	"copy_page_to_iter",
 	"copy_page_from_iter",
@@ -252,8 +258,7 @@ static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
 			const struct sk_buff *skb, u64 bytes)
 {
 	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
-	struct zc_session *s;
-	u32 sid;
+	struct zc_sids ids;
 
 	if (!bytes)
 		return;
@@ -262,11 +267,9 @@ static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
 	if (zc_site_is(ev.site, zc_prim_name(prim)))
 		return;
 	zc_add_copy(&zc_global, &ev);
-	sid = zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb));
-	s = zc_session_rcu(sid);
-	if (s)
-		zc_add_copy(&s->counters, &ev);
-	else if (!sid && zc_task_context())
+	if (zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb), &ids))
+		zc_sids_charge(&ids, zc_add_copy_s, &ev);
+	else if (zc_task_context())
 		zc_charge_task(current, zc_add_copy_s, &ev);
 }
 
@@ -311,17 +314,17 @@ static bool zc_devfilter_match(const struct zc_session *s, int dev)
 	return false;
 }
 
-/* The session a mapping on this CPU serves, and a label for its device. */
-static u32 zc_window_sid(int dev)
+/* The sessions a mapping on this CPU serves, and a label for its device. */
+static const struct zc_sids *zc_window_sids(int dev)
 {
 	struct zc_window *w = this_cpu_ptr(&zc_window);
 
 	if (w->xmit_depth) {
 		unsigned int top = min(w->xmit_depth, ZC_XMIT_DEPTH) - 1;
 
-		if (w->xmit_dev[top])
-			zc_dev_set_label(dev, w->xmit_dev[top]->name);
-		return w->xmit_sid[top];
+		if (w->xmit_name[top][0])
+			zc_dev_set_label(dev, w->xmit_name[top]);
+		return &w->xmit_sids[top];
 	}
 	/* A softirq runs in whatever task it interrupted: not the issuer. */
 	if (w->rq && w->rq_task == current && zc_task_context()) {
@@ -329,16 +332,24 @@ static u32 zc_window_sid(int dev)
 
 		if (disk)
 			zc_dev_set_label(dev, disk->disk_name);
-		return w->rq_sid;
+		return &w->rq_sids;
 	}
-	return 0;
+	return NULL;
+}
+
+static void zc_add_dma_s(struct zc_session *s, void *arg)
+{
+	const struct zc_dma_ev *ev = arg;
+
+	if (zc_devfilter_match(s, ev->dev))
+		zc_add_dma(&s->counters, ev);
 }
 
 static void zc_dma(struct device *dev, enum dma_data_direction dir,
 		   u64 bytes, unsigned int maps)
 {
 	struct zc_dma_ev ev = { .bytes = bytes, .maps = maps };
-	struct zc_session *s;
+	const struct zc_sids *ids;
 
 	switch (dir) {
 	case DMA_TO_DEVICE:
@@ -357,9 +368,9 @@ static void zc_dma(struct device *dev, enum dma_data_direction dir,
 	if (ev.dev < 0)
 		zc_stats_missed();
 	zc_add_dma(&zc_global, &ev);
-	s = zc_session_rcu(zc_window_sid(ev.dev));
-	if (s && zc_devfilter_match(s, ev.dev))
-		zc_add_dma(&s->counters, &ev);
+	ids = zc_window_sids(ev.dev);
+	if (ids)
+		zc_sids_charge(ids, zc_add_dma_s, &ev);
 }
 
 static u64 zc_sg_bytes(struct scatterlist *sgl, int nents)
@@ -521,7 +532,7 @@ static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
 
 	w->rq = rq;
 	w->rq_task = current;
-	w->rq_sid = zc_bio_owner(rq->bio);
+	zc_bio_owner(rq->bio, &w->rq_sids);
 }
 
 static void zc_tp_rq_issue(void *data, struct request *rq)
@@ -532,8 +543,44 @@ static void zc_tp_rq_issue(void *data, struct request *rq)
 	if (w->rq == rq) {
 		w->rq = NULL;
 		w->rq_task = NULL;
-		w->rq_sid = 0;
+		memset(&w->rq_sids, 0, sizeof(w->rq_sids));
 	}
+}
+
+/*
+ * The header bytes a NIC replicates when it segments @skb: every segment
+ * after the first repeats the protocol headers (not the linear payload
+ * that may follow them). An untrusted GSO skb (SKB_GSO_DODGY, from a
+ * virtio_net_hdr) may still say 0 segments.
+ */
+static u64 zc_gso_hdr_bytes(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int hdr, thoff;
+
+	if (!skb_is_gso(skb) || sh->gso_segs < 2 ||
+	    !skb_transport_header_was_set(skb))
+		return 0;
+	thoff = skb_transport_offset(skb);
+	if (sh->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
+		if (thoff + sizeof(struct tcphdr) > skb_headlen(skb))
+			return 0;
+		hdr = skb_tcp_all_headers(skb);
+	} else if (sh->gso_type & SKB_GSO_UDP_L4) {
+		hdr = thoff + sizeof(struct udphdr);
+	} else {
+		return 0;
+	}
+	return (u64)(sh->gso_segs - 1) * min(hdr, skb_headlen(skb));
+}
+
+static void zc_add_ctr_sids(const struct zc_sids *ids, unsigned int ctr,
+			    u64 val)
+{
+	struct zc_ctr_ev ev = { .ctr = ctr, .val = val };
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	zc_sids_charge(ids, zc_add_ctr_s, &ev);
 }
 
 static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
@@ -541,17 +588,18 @@ static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
 {
 	struct zc_window *w = this_cpu_ptr(&zc_window);
 	unsigned int d = w->xmit_depth++;
-	u32 sid = zc_sock_owner(skb->sk);
+	struct zc_sids ids;
+	u64 hdr;
 
 	zc_hit(ZC_P_TP_XMIT_START);
+	zc_sock_owner(skb->sk, &ids);
 	if (d < ZC_XMIT_DEPTH) {
-		w->xmit_sid[d] = sid;
-		w->xmit_dev[d] = dev;
+		w->xmit_sids[d] = ids;
+		memcpy(w->xmit_name[d], dev->name, IFNAMSIZ);
 	}
-	if (skb_is_gso(skb))
-		zc_charge_sock_ctr(sid, ZCOPY_COUNTER_NIC_HDR_BYTES,
-				   (u64)(skb_shinfo(skb)->gso_segs - 1) *
-				   skb_headlen(skb));
+	hdr = zc_gso_hdr_bytes(skb);
+	if (hdr)
+		zc_add_ctr_sids(&ids, ZCOPY_COUNTER_NIC_HDR_BYTES, hdr);
 }
 
 static void zc_tp_xmit_done(void *data, struct sk_buff *skb, int rc,
@@ -678,6 +726,20 @@ static void zc_tp_fork(void *data, struct task_struct *parent,
 	zc_follow_fork(parent, child);
 }
 
+static void zc_tp_exit(void *data, struct task_struct *p)
+{
+	zc_hit(ZC_P_TP_EXIT);
+	zc_follow_exit(p);
+}
+
+static void zc_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	zc_hit(ZC_P_TP_EXEC);
+	if (bprm->secureexec)
+		zc_follow_exec(p);
+}
+
 static void zc_tp_pagecache_add(void *data, struct folio *folio)
 {
 	zc_hit(ZC_P_TP_PAGECACHE_ADD);
@@ -727,9 +789,9 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 	ZC_FENTRY(ZC_P_DMA_MAP_SGTABLE, "dma_map_sgtable",
 		  zc_fe_dma_map_sgtable),
 #endif
+	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
 	ZC_TRACEPOINT(ZC_P_TP_XMIT_START, "net_dev_start_xmit",
 		      zc_tp_xmit_start),
-	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_QUEUE, "block_bio_queue", zc_tp_bio_queue),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_SPLIT, "block_split", zc_tp_bio_split),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_COMPLETE, "block_bio_complete",
@@ -743,6 +805,8 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 	ZC_TRACEPOINT(ZC_P_TP_SCHED_SWITCH, "sched_switch",
 		      zc_tp_sched_switch),
 	ZC_TRACEPOINT(ZC_P_TP_FORK, "sched_process_fork", zc_tp_fork),
+	ZC_TRACEPOINT(ZC_P_TP_EXIT, "sched_process_exit", zc_tp_exit),
+	ZC_TRACEPOINT(ZC_P_TP_EXEC, "sched_process_exec", zc_tp_exec),
 	ZC_TRACEPOINT(ZC_P_TP_PAGECACHE_ADD, "mm_filemap_add_to_page_cache",
 		      zc_tp_pagecache_add),
 };
@@ -869,6 +933,7 @@ int zc_probes_arm(void)
 	unsigned int i, active = 0;
 
 	lockdep_assert_held(&zc_lock);
+	zc_windows_reset();
 	for_each_kernel_tracepoint(zc_tp_lookup, NULL);
 	for (i = 0; i < ZC_NR_PROBES; i++) {
 		struct zc_probe *p = &zc_probes[i];
@@ -888,24 +953,27 @@ int zc_probes_arm(void)
 /**
  * zc_probes_disarm() - unregister every active probe
  *
+ * In the reverse order of zc_probes_arm(): a hook that closes a window
+ * (net_dev_xmit) is armed before, and removed after, the one that opens
+ * it. Once no handler can run any more, the windows are emptied.
+ *
  * Context: process context, under zc_lock (or at module exit).
  */
 void zc_probes_disarm(void)
 {
-	bool tracepoints = false;
 	unsigned int i;
 
-	for (i = 0; i < ZC_NR_PROBES; i++) {
+	for (i = ZC_NR_PROBES; i-- > 0;) {
 		struct zc_probe *p = &zc_probes[i];
 
 		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
 			continue;
 		zc_probe_unregister(p);
 		p->state = ZCOPY_PROBE_STATE_OFF;
-		tracepoints |= p->type == ZCOPY_PROBE_TYPE_TRACEPOINT;
 	}
-	if (tracepoints)
-		tracepoint_synchronize_unregister();
+	/* Tracepoint handlers, and any function-entry hook, have returned. */
+	tracepoint_synchronize_unregister();
+	zc_windows_reset();
 }
 
 /**
