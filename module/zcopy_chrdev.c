@@ -82,6 +82,7 @@ static const char *const zc_type_names[] = {
 	[ZCOPY_PROBE_TYPE_FENTRY] = "fentry",
 	[ZCOPY_PROBE_TYPE_TRACEPOINT] = "tracepoint",
 	[ZCOPY_PROBE_TYPE_KPROBE] = "kprobe",
+	[ZCOPY_PROBE_TYPE_KRETPROBE] = "kretprobe",
 };
 
 static const char *const zc_state_names[] = {

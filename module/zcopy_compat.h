@@ -43,11 +43,16 @@
 #define ZC_HAVE_DMA_TRACEPOINTS	0
 #endif
 
-/* The checksumming copy from an iterator was renamed and moved in 6.2. */
+/*
+ * The checksumming copy from an iterator was renamed and moved in 6.2; it
+ * returned the bytes copied, now whether it copied them all.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter"
+#define ZC_CSUM_COPY_FROM_ITER		"csum_and_copy_from_iter"
+#define ZC_CSUM_COPY_RETURNS_BOOL	0
 #else
-#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter_full"
+#define ZC_CSUM_COPY_FROM_ITER		"csum_and_copy_from_iter_full"
+#define ZC_CSUM_COPY_RETURNS_BOOL	1
 #endif
 
 /*

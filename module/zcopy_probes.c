@@ -72,15 +72,24 @@ enum zc_probe_id {
 	ZC_NR_PROBES,
 };
 
+/* How a probe on a copy primitive reads what the copy did. */
+enum zc_ret {
+	ZC_RET_NONE,		/* entry only: the requested length */
+	ZC_RET_BYTES,		/* returns the bytes copied */
+	ZC_RET_BOOL,		/* returns whether it copied them all */
+};
+
 struct zc_probe {
 	const char *name;
 	u8 type;
 	u8 state;
+	u8 ret;					/* enum zc_ret */
 	int err;
 	void (*fe_fn)(struct pt_regs *regs);	/* function entry */
 	struct ftrace_ops ops;
 	bool filtered;				/* ops has a filter hash */
 	struct kprobe kp;			/* where ftrace cannot go */
+	struct kretprobe rp;			/* what a copy returned */
 	void *tp_fn;				/* tracepoints */
 	struct tracepoint *tp;
 };
@@ -129,6 +138,21 @@ static void zc_windows_reset(void)
 
 /* Set while a breakpoint kprobe's handler runs on this CPU. */
 static DEFINE_PER_CPU(bool, zc_in_bp);
+
+/*
+ * A copy seen at a primitive's entry, charged when it returns with what
+ * it copied. Set on this CPU while a kretprobe's entry handler runs, with
+ * interrupts off: the copy it sees is kept there instead of charged.
+ */
+struct zc_deferred {
+	int site;
+	u8 kind;
+	bool valid;
+	bool task;		/* the copy runs in a task: charge its sessions */
+	u64 bytes;		/* requested */
+};
+
+static DEFINE_PER_CPU(struct zc_deferred *, zc_defer);
 
 /*
  * Whether the probed code runs in a task. A kprobe still on its breakpoint
@@ -244,10 +268,19 @@ static int zc_copy_site(struct pt_regs *regs, u8 prim, u8 kind)
 static void zc_task_copy(struct pt_regs *regs, u8 prim, u8 kind, u64 bytes)
 {
 	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
+	struct zc_deferred *d = __this_cpu_read(zc_defer);
 
 	if (!bytes)
 		return;
 	ev.site = zc_copy_site(regs, prim, kind);
+	if (d) {
+		d->site = ev.site;
+		d->kind = kind;
+		d->bytes = bytes;
+		d->task = zc_task_context();
+		d->valid = true;
+		return;
+	}
 	zc_add_copy(&zc_global, &ev);
 	if (zc_task_context())
 		zc_charge_task(current, zc_add_copy_s, &ev);
@@ -752,20 +785,25 @@ static void zc_tp_pagecache_add(void *data, struct folio *folio)
 
 #define ZC_FENTRY(_id, _name, _fn) \
 	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_FENTRY, .fe_fn = _fn }
+#define ZC_FEXIT(_id, _name, _fn, _ret) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_KRETPROBE, \
+		  .fe_fn = _fn, .ret = _ret }
 #define ZC_TRACEPOINT(_id, _name, _fn) \
 	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_TRACEPOINT, \
 		  .tp_fn = _fn }
 
 static struct zc_probe zc_probes[ZC_NR_PROBES] = {
-	ZC_FENTRY(ZC_P_COPY_TO_ITER, "_copy_to_iter", zc_fe_copy_to_iter),
-	ZC_FENTRY(ZC_P_COPY_FROM_ITER, "_copy_from_iter",
-		  zc_fe_copy_from_iter),
-	ZC_FENTRY(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
-		  zc_fe_copy_from_iter_nc),
-	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, "copy_page_from_iter_atomic",
-		  zc_fe_copy_page_from_iter_atomic),
-	ZC_FENTRY(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
-		  zc_fe_csum_copy_from_iter),
+	ZC_FEXIT(ZC_P_COPY_TO_ITER, "_copy_to_iter", zc_fe_copy_to_iter,
+		 ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_FROM_ITER, "_copy_from_iter", zc_fe_copy_from_iter,
+		 ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
+		 zc_fe_copy_from_iter_nc, ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, "copy_page_from_iter_atomic",
+		 zc_fe_copy_page_from_iter_atomic, ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
+		 zc_fe_csum_copy_from_iter,
+		 ZC_CSUM_COPY_RETURNS_BOOL ? ZC_RET_BOOL : ZC_RET_BYTES),
 	ZC_FENTRY(ZC_P_COPY_PAGE_TO_ITER, "copy_page_to_iter",
 		  zc_fe_copy_page_to_iter),
 	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER, "copy_page_from_iter",
@@ -871,6 +909,70 @@ static int zc_kprobe(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * The copy primitives get a kretprobe: the entry handler sees the copy
+ * (its site, its iterator) as the entry hooks do, the return handler
+ * charges what the primitive returned, so that a copy cut short by a
+ * fault, or an atomic copy that generic_perform_write() retries, counts
+ * the bytes that were copied. Copies to user memory may sleep on a page
+ * fault, holding their instance: there are plenty; a call that finds
+ * none is counted as missed.
+ */
+#define ZC_KRET_MAXACTIVE	256
+
+static int zc_kret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe,
+					  rp);
+	struct zc_deferred *d = (struct zc_deferred *)ri->data;
+	unsigned long flags;
+
+	zc_hit(p - zc_probes);
+	d->valid = false;
+	local_irq_save(flags);
+	__this_cpu_write(zc_defer, d);
+	__this_cpu_write(zc_in_bp, true);
+	p->fe_fn(regs);
+	__this_cpu_write(zc_in_bp, false);
+	__this_cpu_write(zc_defer, NULL);
+	local_irq_restore(flags);
+	/* Non-zero: nothing to charge, no return hook. */
+	return !d->valid;
+}
+
+static int zc_kret_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe,
+					  rp);
+	struct zc_deferred *d = (struct zc_deferred *)ri->data;
+	unsigned long ret = regs_return_value(regs);
+	struct zc_copy_ev ev = { .site = d->site, .kind = d->kind };
+
+	if (p->ret == ZC_RET_BOOL)
+		ev.bytes = (u8)ret ? d->bytes : 0;
+	else
+		ev.bytes = min_t(u64, ret, d->bytes);
+	if (!ev.bytes)
+		return 0;
+	rcu_read_lock();
+	zc_add_copy(&zc_global, &ev);
+	if (d->task)
+		zc_charge_task(current, zc_add_copy_s, &ev);
+	rcu_read_unlock();
+	return 0;
+}
+
+static int zc_probe_register_kretprobe(struct zc_probe *p)
+{
+	memset(&p->rp, 0, sizeof(p->rp));
+	p->rp.kp.symbol_name = p->name;
+	p->rp.entry_handler = zc_kret_entry;
+	p->rp.handler = zc_kret_return;
+	p->rp.data_size = sizeof(struct zc_deferred);
+	p->rp.maxactive = ZC_KRET_MAXACTIVE;
+	return register_kretprobe(&p->rp);
+}
+
 static int zc_probe_register_kprobe(struct zc_probe *p)
 {
 	memset(&p->kp, 0, sizeof(p->kp));
@@ -890,6 +992,8 @@ static int zc_probe_register(struct zc_probe *p)
 			return -ENOENT;
 		return tracepoint_probe_register(p->tp, p->tp_fn, NULL);
 	}
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+		return zc_probe_register_kretprobe(p);
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
 		return zc_probe_register_kprobe(p);
 	p->ops.func = zc_fentry;
@@ -908,6 +1012,12 @@ static void zc_probe_unregister(struct zc_probe *p)
 {
 	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
 		tracepoint_probe_unregister(p->tp, p->tp_fn, NULL);
+		return;
+	}
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE) {
+		unregister_kretprobe(&p->rp);
+		this_cpu_add(zc_missed[p - zc_probes],
+			     p->rp.nmissed + p->rp.kp.nmissed);
 		return;
 	}
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE) {
@@ -1029,6 +1139,10 @@ void zc_probe_info(unsigned int i, struct zc_probe_info *info)
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE &&
 	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
 		info->missed += READ_ONCE(p->kp.nmissed);
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE &&
+	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
+		info->missed += READ_ONCE(p->rp.nmissed) +
+				READ_ONCE(p->rp.kp.nmissed);
 }
 
 /**
@@ -1046,10 +1160,17 @@ u64 zc_probes_missed(void)
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < ZC_NR_PROBES; i++)
 			missed += per_cpu(zc_missed, cpu)[i];
-	for (i = 0; i < ZC_NR_PROBES; i++)
-		if (zc_probes[i].type == ZCOPY_PROBE_TYPE_KPROBE &&
-		    READ_ONCE(zc_probes[i].state) == ZCOPY_PROBE_STATE_ACTIVE)
-			missed += READ_ONCE(zc_probes[i].kp.nmissed);
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		const struct zc_probe *p = &zc_probes[i];
+
+		if (READ_ONCE(p->state) != ZCOPY_PROBE_STATE_ACTIVE)
+			continue;
+		if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
+			missed += READ_ONCE(p->kp.nmissed);
+		else if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+			missed += READ_ONCE(p->rp.nmissed) +
+				  READ_ONCE(p->rp.kp.nmissed);
+	}
 	return missed;
 }
 

@@ -3,8 +3,8 @@
  * The lifetime defects of issue 9, each where a test can show it: follow
  * entries go when their process exits and are bounded per session (the
  * 4500-fork exhaustion seen in the lab), a fork racing a session's end
- * leaves no entry behind, and two sessions following one process both get
- * the DMA of its socket.
+ * leaves no entry behind, two sessions following one process both get
+ * the DMA of its socket, and a copy cut short counts what it copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -410,6 +411,101 @@ TEST_F_TIMEOUT(safe, two_sessions_share_a_socket, 120)
 	EXPECT_LE((__u64)size, gb.ctr.v[ZCOPY_COUNTER_COPY_U2K_BYTES]);
 	ASSERT_EQ(0, zc_session_del(&self->nl, a.id));
 	ASSERT_EQ(0, zc_session_del(&self->nl, b.id));
+}
+
+/* What zc_short_child() did, in memory it shares with the parent. */
+struct zc_shared {
+	volatile int go;
+	volatile long ret;
+};
+
+/*
+ * A child that, told to by @sh->go (no system call copies meanwhile),
+ * reads (or writes) 4096 bytes of a tmpfs file into (from) a buffer of
+ * which only the first 1000 bytes are mapped: the copy stops at the hole.
+ */
+static pid_t zc_short_child(struct zc_shared *sh, const char *path,
+			    bool write_it)
+{
+	pid_t pid = fork();
+	char *map, *buf;
+	int fd;
+
+	if (pid)
+		return pid;
+	map = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || munmap(map + 4096, 4096))
+		_exit(1);
+	buf = map + 4096 - 1000;
+	memset(buf, 'z', 1000);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		_exit(2);
+	while (!sh->go)
+		usleep(1000);
+	sh->ret = write_it ? write(fd, buf, 4096) : read(fd, buf, 4096);
+	_exit(0);
+}
+
+/*
+ * A copy cut short by a fault counts what it copied, not what it was
+ * asked for: a read into a buffer with a hole after 1000 bytes returns
+ * 1000, and kernel->user is 1000; a write from it (the atomic copy of
+ * generic_perform_write) likewise user->kernel.
+ */
+static void zc_check_short(struct __test_metadata *_metadata,
+			   struct zc_nl *nl, bool write_it)
+{
+	const char *path = "/dev/shm/zcopy-short-copy";
+	unsigned int ctr = write_it ? ZCOPY_COUNTER_COPY_U2K_BYTES :
+				      ZCOPY_COUNTER_COPY_K2U_BYTES;
+	struct zc_shared *sh;
+	struct zc_sess s, got;
+	char page[8192];
+	pid_t pid;
+	int fd, st;
+
+	memset(page, 'f', sizeof(page));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(page), write(fd, page, sizeof(page)));
+	close(fd);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	sh->go = 0;
+	sh->ret = -1;
+	pid = zc_short_child(sh, path, write_it);
+	ASSERT_LT(0, pid);
+	ASSERT_NL_OK(nl, zc_session_new(nl, pid, 0, 0, &s));
+	sh->go = 1;
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	unlink(path);
+	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	ASSERT_EQ(1000, sh->ret) {
+		TH_LOG("%s across the hole returned %ld, expected 1000",
+		       write_it ? "write" : "read", sh->ret);
+	}
+	ASSERT_NL_OK(nl, zc_session_get(nl, s.id, &got));
+	EXPECT_EQ((__u64)sh->ret, got.ctr.v[ctr]) {
+		TH_LOG("%s: %ld bytes copied, %s counted %llu",
+		       write_it ? "write" : "read", sh->ret,
+		       zc_counter_name(ctr),
+		       (unsigned long long)got.ctr.v[ctr]);
+	}
+	zc_session_del(nl, s.id);
+	munmap(sh, sizeof(*sh));
+}
+
+TEST_F_TIMEOUT(safe, short_read_counts_what_was_copied, 60)
+{
+	zc_check_short(_metadata, &self->nl, false);
+}
+
+TEST_F_TIMEOUT(safe, short_write_counts_what_was_copied, 60)
+{
+	zc_check_short(_metadata, &self->nl, true);
 }
 
 int main(int argc, char **argv)

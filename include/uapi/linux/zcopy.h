@@ -46,6 +46,7 @@ enum zcopy_probe_type {
 	ZCOPY_PROBE_TYPE_FENTRY = 0,
 	ZCOPY_PROBE_TYPE_TRACEPOINT = 1,
 	ZCOPY_PROBE_TYPE_KPROBE = 2,
+	ZCOPY_PROBE_TYPE_KRETPROBE = 3,
 };
 
 enum zcopy_probe_state {
