@@ -452,7 +452,7 @@ void zc_nl_perror(const struct zc_nl *nl, int err, const char *what)
 		zc_err("kernel module not loaded (load it with 'insmod zcopy.ko' "
 		       "or 'modprobe zcopy')");
 	} else if (err == -EPERM || err == -EACCES) {
-		zc_err("%s: %s: CAP_NET_ADMIN is needed (run as root)%s%s",
+		zc_err("%s: %s: CAP_PERFMON is needed (run as root)%s%s",
 		       what ? what : "netlink", strerror(-err),
 		       ext ? ": " : "", ext ? ext : "");
 	} else if (ext) {
