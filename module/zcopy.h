@@ -27,7 +27,7 @@ struct sock;
 struct task_struct;
 
 #define ZC_NR_COUNTERS		__ZCOPY_COUNTER_MAX
-#define ZC_MAX_SITES		48
+#define ZC_MAX_SITES		64
 #define ZC_MAX_DEVS		16
 #define ZC_SITE_NAME_LEN	40
 #define ZC_DEV_NAME_LEN		32
@@ -61,12 +61,22 @@ struct zc_counters {
 	struct zc_pcpu *base;
 };
 
-/* A copy site: the function that called a copy primitive. */
+/*
+ * A copy site: where a copy primitive was called from, by return address.
+ * The hot path compares addresses only; readers name the sites (under
+ * zc_lock) and fold the sites of one function into the first.
+ */
 struct zc_site {
-	char func[ZC_SITE_NAME_LEN];
+	unsigned long ip;
 	u8 prim;
 	u8 kind;
+	u8 flags;			/* ZC_SITE_* */
+	u8 canon;			/* first site of the same name, once named */
+	char func[ZC_SITE_NAME_LEN];	/* set by zc_sites_name() */
 };
+
+#define ZC_SITE_WRAPPER	BIT(0)	/* in copy_page_*_iter: its caller counts */
+#define ZC_SITE_SELF	BIT(1)	/* in the primitive itself (a recursion) */
 
 /* A device seen mapping DMA. */
 struct zc_dev {
@@ -127,6 +137,8 @@ u64 zc_counters_events(const struct zc_counters *c);
 int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind);
 unsigned int zc_sites_count(void);
 const struct zc_site *zc_site(unsigned int id);
+unsigned int zc_sites_name(void);
+void zc_sites_fold(struct zc_pcpu *t, unsigned int n);
 int zc_dev_get(struct device *dev);
 void zc_dev_set_label(int id, const char *label);
 unsigned int zc_devs_count(void);

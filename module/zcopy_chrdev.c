@@ -118,14 +118,14 @@ static size_t zc_text_size(unsigned int sessions)
 	       zc_probes_count() * ZC_TEXT_PROBE;
 }
 
-static void zc_text_totals(struct zc_text *t, const struct zc_pcpu *c,
-			   bool devs)
+static void zc_text_totals(struct zc_text *t, struct zc_pcpu *c, bool devs)
 {
 	unsigned int i, n;
 
 	for (i = 0; i < ZC_NR_COUNTERS; i++)
 		zc_print(t, "  %-32s %20llu\n", zc_ctr_names[i], c->ctr[i]);
-	n = zc_sites_count();
+	n = zc_sites_name();
+	zc_sites_fold(c, n);
 	for (i = 0; i < n; i++) {
 		const struct zc_site *site = zc_site(i);
 

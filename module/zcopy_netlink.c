@@ -142,14 +142,15 @@ static int zc_nl_put_dev(struct sk_buff *skb, unsigned int id,
  * Counters, and the sites and devices that saw anything; the devices only
  * for a caller with @devs (CAP_PERFMON): their names are the machine's.
  */
-static int zc_nl_put_totals(struct sk_buff *skb, const struct zc_pcpu *t,
+static int zc_nl_put_totals(struct sk_buff *skb, struct zc_pcpu *t,
 			    bool devs)
 {
 	unsigned int i, n;
 
 	if (zc_nl_put_counters(skb, t))
 		return -EMSGSIZE;
-	n = zc_sites_count();
+	n = zc_sites_name();
+	zc_sites_fold(t, n);
 	for (i = 0; i < n; i++)
 		if (t->site_calls[i] && zc_nl_put_site(skb, i, t))
 			return -EMSGSIZE;

@@ -226,24 +226,14 @@ static void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val)
 	zc_charge_task(t, zc_add_ctr_s, &ev);
 }
 
-static const char *const zc_wrappers[] = {
-	"copy_page_to_iter",
-	"copy_page_from_iter",
-};
-
-static bool zc_site_is(int site, const char *func)
+static bool zc_site_is(int site, u8 flag)
 {
-	return site >= 0 && !strcmp(zc_site(site)->func, func);
+	return site >= 0 && zc_site(site)->flags & flag;
 }
 
 static bool zc_site_is_wrapper(int site)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(zc_wrappers); i++)
-		if (zc_site_is(site, zc_wrappers[i]))
-			return true;
-	return false;
+	return zc_site_is(site, ZC_SITE_WRAPPER);
 }
 
 /* The caller of the probed function, at its first instruction. */
@@ -297,7 +287,7 @@ static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
 		return;
 	ev.site = zc_copy_site(regs, prim, kind);
 	/* skb_copy_bits() recurses into frag lists: count the outer call. */
-	if (zc_site_is(ev.site, zc_prim_name(prim)))
+	if (zc_site_is(ev.site, ZC_SITE_SELF))
 		return;
 	zc_add_copy(&zc_global, &ev);
 	if (zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb), &ids))
