@@ -214,6 +214,7 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
 		zc_sites[n].prim = prim;
 		zc_sites[n].kind = kind;
 		zc_sites[n].flags = sflags;
+		/* Publish the entry only once it is complete. */
 		smp_store_release(&zc_nsites, n + 1);
 		id = n;
 	} else if (id < 0) {
