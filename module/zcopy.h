@@ -125,7 +125,6 @@ struct zc_session {
 /* zcopy_main.c */
 extern struct mutex zc_lock;
 extern unsigned int zc_max_sessions;
-extern int zc_paranoid;
 
 /* zcopy_stats.c */
 extern struct zc_counters zc_global;
@@ -148,6 +147,8 @@ int zc_stats_init(void);
 void zc_stats_exit(void);
 
 /* zcopy_session.c */
+extern int zc_paranoid;
+
 struct zc_session_args {
 	pid_t pid;
 	u32 flags;
