@@ -77,6 +77,7 @@ const char *zc_probe_type_name(uint32_t type)
 		[ZCOPY_PROBE_TYPE_FENTRY] = "fentry",
 		[ZCOPY_PROBE_TYPE_TRACEPOINT] = "tracepoint",
 		[ZCOPY_PROBE_TYPE_KPROBE] = "kprobe",
+		[ZCOPY_PROBE_TYPE_KRETPROBE] = "kretprobe",
 	};
 
 	return NAME_OF(n, type);

@@ -425,6 +425,115 @@ TEST_F(perm, dev_read_shows_what_the_reader_may_see)
 	EXPECT_EQ(1, mine.root_seen);
 }
 
+struct zc_exec {
+	struct zc_ans new_err;
+	__u32 before, after_plain, after_suid;
+	int alive;		/* the set-user-ID program was still running */
+};
+
+/* A child of nobody that execs @prog when told, with stdin a pipe. */
+static pid_t zc_exec_child(const char *prog, int *go_w, int *in_w)
+{
+	int go[2], in[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) || pipe(in))
+		return -1;
+	pid = fork();
+	if (pid) {
+		close(go[0]);
+		close(in[0]);
+		*go_w = go[1];
+		*in_w = in[1];
+		return pid;
+	}
+	close(go[1]);
+	close(in[1]);
+	if (read(go[0], &c, 1) != 1 || dup2(in[0], 0) < 0)
+		_exit(1);
+	execl(prog, prog, (char *)NULL);
+	_exit(2);
+}
+
+/* Poll the session until it follows @want processes; returns the count. */
+static __u32 zc_wait_followed(struct zc_nl *nl, __u32 id, __u32 want)
+{
+	long long end = zc_now_ms() + 5000;
+	struct zc_sess s = { 0 };
+
+	do {
+		if (zc_session_get(nl, id, &s))
+			return ~0U;
+		if (s.followed == want)
+			break;
+		usleep(50 * 1000);
+	} while (zc_now_ms() < end);
+	return s.followed;
+}
+
+static void zc_exec_fn(void *out, const void *arg)
+{
+	const char *suid = arg;
+	struct zc_exec *r = out;
+	int go, in, go2, in2;
+	struct zc_sess s, s2;
+	pid_t plain, prog;
+	struct zc_nl nl;
+	char path[64];
+
+	if (zc_nl_open(&nl))
+		return;
+	plain = zc_exec_child("/bin/cat", &go, &in);
+	prog = zc_exec_child(suid, &go2, &in2);
+	if (plain < 0 || prog < 0)
+		return;
+	zc_ans(&r->new_err, &nl, zc_session_new(&nl, plain, 0, 0, &s), NULL);
+	if (r->new_err.err ||
+	    zc_session_new(&nl, prog, 0, 0, &s2))
+		goto out;
+	r->before = s.followed + s2.followed;
+	if (write(go, "x", 1) != 1 || write(go2, "x", 1) != 1)
+		goto out;
+	r->after_plain = zc_wait_followed(&nl, s.id, 1);
+	r->after_suid = zc_wait_followed(&nl, s2.id, 0);
+	snprintf(path, sizeof(path), "/proc/%d/exe", prog);
+	r->alive = access(path, F_OK) == 0 || errno == EACCES;
+out:
+	kill(plain, SIGKILL);
+	kill(prog, SIGKILL);
+	waitpid(plain, NULL, 0);
+	waitpid(prog, NULL, 0);
+}
+
+/*
+ * A process that execs a set-user-ID program is no longer followed by a
+ * session whose owner has no CAP_PERFMON; one that execs a plain program
+ * still is.
+ */
+TEST_F_TIMEOUT(perm, setuid_exec_ends_following, 60)
+{
+	const char *suid = "/usr/bin/passwd";
+	struct zc_exec r;
+	struct stat sb;
+
+	if (stat(suid, &sb) || !(sb.st_mode & S_ISUID) || sb.st_uid != 0)
+		SKIP(return, "%s is not set-user-ID root here", suid);
+	ASSERT_EQ(0, zc_param_write("paranoid", "1"));
+	ASSERT_EQ(0, zc_as_nobody(zc_exec_fn, &r, sizeof(r), suid));
+	EXPECT_ANS(r.new_err, 0, "session-new of its own child");
+	EXPECT_EQ(2U, r.before);
+	EXPECT_EQ(1U, r.after_plain);
+	ASSERT_EQ(1, r.alive) {
+		TH_LOG("%s exited before the check: cannot tell exec from exit",
+		       suid);
+	}
+	EXPECT_EQ(0U, r.after_suid) {
+		TH_LOG("the session still follows the process after it exec'd %s",
+		       suid);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	return zc_main(argc, argv, true);
