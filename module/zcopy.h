@@ -27,11 +27,12 @@ struct sock;
 struct task_struct;
 
 #define ZC_NR_COUNTERS		__ZCOPY_COUNTER_MAX
-#define ZC_MAX_SITES		48
+#define ZC_MAX_SITES		64
 #define ZC_MAX_DEVS		16
 #define ZC_SITE_NAME_LEN	40
 #define ZC_DEV_NAME_LEN		32
 #define ZC_DEVFILTER_LEN	32
+#define ZC_SIDS			4	/* sessions sharing a socket or bio */
 
 static_assert(ZC_NR_COUNTERS <= ZCOPY_STATS_NR_COUNTERS);
 
@@ -60,12 +61,22 @@ struct zc_counters {
 	struct zc_pcpu *base;
 };
 
-/* A copy site: the function that called a copy primitive. */
+/*
+ * A copy site: where a copy primitive was called from, by return address.
+ * The hot path compares addresses only; readers name the sites (under
+ * zc_lock) and fold the sites of one function into the first.
+ */
 struct zc_site {
-	char func[ZC_SITE_NAME_LEN];
+	unsigned long ip;
 	u8 prim;
 	u8 kind;
+	u8 flags;			/* ZC_SITE_* */
+	u8 canon;			/* first site of the same name, once named */
+	char func[ZC_SITE_NAME_LEN];	/* set by zc_sites_name() */
 };
+
+#define ZC_SITE_WRAPPER	BIT(0)	/* in copy_page_*_iter: its caller counts */
+#define ZC_SITE_SELF	BIT(1)	/* in the primitive itself (a recursion) */
 
 /* A device seen mapping DMA. */
 struct zc_dev {
@@ -73,6 +84,11 @@ struct zc_dev {
 	char name[ZC_DEV_NAME_LEN];
 	char driver[ZC_DEV_NAME_LEN];
 	char label[ZC_DEV_NAME_LEN];
+};
+
+/* The sessions a socket or a bio belongs to: ids, 0 for a free slot. */
+struct zc_sids {
+	u32 id[ZC_SIDS];
 };
 
 /* Who owns a session, and so what ends it. */
@@ -88,6 +104,7 @@ struct zc_session {
 	pid_t pid;			/* as the creator named it */
 	pid_t owner_pid;
 	kuid_t owner_uid;
+	bool owner_perfmon;		/* CAP_PERFMON when it was created */
 	enum zc_owner_kind owner_kind;
 	u32 owner_portid;
 	struct net *owner_net;		/* not referenced: a key only */
@@ -102,6 +119,7 @@ struct zc_session {
 	wait_queue_head_t wq;		/* poll() on the owning file */
 	bool owner_gone;		/* its netlink socket closed */
 	bool dead;
+	unsigned int nfollow;		/* follow entries, under their lock */
 };
 
 /* zcopy_main.c */
@@ -118,6 +136,8 @@ u64 zc_counters_events(const struct zc_counters *c);
 int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind);
 unsigned int zc_sites_count(void);
 const struct zc_site *zc_site(unsigned int id);
+unsigned int zc_sites_name(void);
+void zc_sites_fold(struct zc_pcpu *t, unsigned int n);
 int zc_dev_get(struct device *dev);
 void zc_dev_set_label(int id, const char *label);
 unsigned int zc_devs_count(void);
@@ -127,6 +147,8 @@ int zc_stats_init(void);
 void zc_stats_exit(void);
 
 /* zcopy_session.c */
+extern int zc_paranoid;
+
 struct zc_session_args {
 	pid_t pid;
 	u32 flags;
@@ -148,17 +170,24 @@ unsigned int zc_sessions_count(void);
 void zc_sessions_portid_gone(u32 portid, const struct net *net);
 void zc_sessions_end_all(enum zcopy_end_reason reason);
 bool zc_armed(void);
+bool zc_perfmon(void);
+unsigned int zc_followed_count(void);
 
 /* Hot-path lookups, called under rcu_read_lock(). */
 struct zc_session *zc_session_rcu(u32 id);
 void zc_charge_task(struct task_struct *t, void (*fn)(struct zc_session *s,
 						      void *arg), void *arg);
-u32 zc_sock_owner(const struct sock *sk);
+void zc_sids_charge(const struct zc_sids *ids,
+		    void (*fn)(struct zc_session *s, void *arg), void *arg);
+bool zc_sids_empty(const struct zc_sids *ids);
+bool zc_sock_owner(const struct sock *sk, struct zc_sids *out);
 void zc_sock_claim(struct sock *sk);
 void zc_sock_release(const struct sock *sk);
 void zc_follow_fork(struct task_struct *parent, struct task_struct *child);
+void zc_follow_exit(struct task_struct *t);
+void zc_follow_exec(struct task_struct *t);
 void zc_bio_claim(const struct bio *bio);
-u32 zc_bio_owner(const struct bio *bio);
+void zc_bio_owner(const struct bio *bio, struct zc_sids *out);
 void zc_bio_release(const struct bio *bio);
 void zc_session_exit(void);
 

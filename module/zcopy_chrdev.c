@@ -82,6 +82,7 @@ static const char *const zc_type_names[] = {
 	[ZCOPY_PROBE_TYPE_FENTRY] = "fentry",
 	[ZCOPY_PROBE_TYPE_TRACEPOINT] = "tracepoint",
 	[ZCOPY_PROBE_TYPE_KPROBE] = "kprobe",
+	[ZCOPY_PROBE_TYPE_KRETPROBE] = "kretprobe",
 };
 
 static const char *const zc_state_names[] = {
@@ -117,13 +118,14 @@ static size_t zc_text_size(unsigned int sessions)
 	       zc_probes_count() * ZC_TEXT_PROBE;
 }
 
-static void zc_text_totals(struct zc_text *t, const struct zc_pcpu *c)
+static void zc_text_totals(struct zc_text *t, struct zc_pcpu *c, bool devs)
 {
 	unsigned int i, n;
 
 	for (i = 0; i < ZC_NR_COUNTERS; i++)
 		zc_print(t, "  %-32s %20llu\n", zc_ctr_names[i], c->ctr[i]);
-	n = zc_sites_count();
+	n = zc_sites_name();
+	zc_sites_fold(c, n);
 	for (i = 0; i < n; i++) {
 		const struct zc_site *site = zc_site(i);
 
@@ -134,7 +136,7 @@ static void zc_text_totals(struct zc_text *t, const struct zc_pcpu *c)
 			 c->site_bytes[i], c->site_calls[i],
 			 zc_prim_name(site->prim));
 	}
-	n = zc_devs_count();
+	n = devs ? zc_devs_count() : 0;
 	for (i = 0; i < n; i++) {
 		const struct zc_dev *d = zc_dev(i);
 
@@ -148,26 +150,60 @@ static void zc_text_totals(struct zc_text *t, const struct zc_pcpu *c)
 	}
 }
 
+/*
+ * What a reader may see, as the netlink family decides it: everything
+ * with CAP_PERFMON, else its own sessions, and the global table and the
+ * probes only if the paranoid parameter is 0. Both the opener of the file
+ * and the reader must qualify.
+ */
+struct zc_view {
+	bool perfmon;
+	bool global;
+	kuid_t uid;
+};
+
+static void zc_view_of(const struct file *file, struct zc_view *v)
+{
+	v->perfmon = (file_ns_capable(file, &init_user_ns, CAP_PERFMON) ||
+		      file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN)) &&
+		     zc_perfmon();
+	v->global = v->perfmon || READ_ONCE(zc_paranoid) <= 0;
+	v->uid = current_uid();
+}
+
+static bool zc_view_session(const struct zc_view *v,
+			    const struct zc_session *s)
+{
+	return v->perfmon || uid_eq(s->owner_uid, v->uid);
+}
+
 /* Context: under zc_lock. */
-static void zc_text_fill(struct zc_text *t, struct zc_pcpu *c)
+static void zc_text_fill(struct zc_text *t, struct zc_pcpu *c,
+			 const struct zc_view *v)
 {
 	struct zc_probe_info pi;
 	struct zc_session *s;
 	unsigned int i;
 
-	zc_print(t, "zcopy %s: probes %s, %u session(s) of at most %u\n\n",
+	zc_print(t, "zcopy %s: probes %s, %u session(s) of at most %u\n",
 		 THIS_MODULE->version, zc_armed() ? "armed" : "off",
 		 zc_sessions_count(), zc_max_sessions);
-	zc_counters_read(&zc_global, c);
-	zc_print(t, "global\n");
-	zc_text_totals(t, c);
+	if (v->global) {
+		zc_counters_read(&zc_global, c);
+		zc_print(t, "\nglobal\n");
+		zc_text_totals(t, c, v->perfmon);
+	}
 	for (s = zc_session_next(NULL); s; s = zc_session_next(s)) {
+		if (!zc_view_session(v, s))
+			continue;
 		zc_counters_read(&s->counters, c);
 		zc_print(t, "\nsession %u: pid %d%s, owner pid %d\n", s->id,
 			 s->pid, s->flags & ZCOPY_SESSION_FLAGS_CHILDREN ?
 			 " and children" : "", s->owner_pid);
-		zc_text_totals(t, c);
+		zc_text_totals(t, c, v->perfmon);
 	}
+	if (!v->global)
+		return;
 	zc_print(t, "\nprobes\n");
 	for (i = 0; i < zc_probes_count(); i++) {
 		zc_probe_info(i, &pi);
@@ -178,12 +214,14 @@ static void zc_text_fill(struct zc_text *t, struct zc_pcpu *c)
 	}
 }
 
-static int zc_file_snapshot(struct zc_file *f)
+static int zc_file_snapshot(struct file *file, struct zc_file *f)
 {
 	struct zc_text t = {};
+	struct zc_view v;
 	struct zc_pcpu *c;
 	char *text;
 
+	zc_view_of(file, &v);
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
@@ -192,7 +230,7 @@ static int zc_file_snapshot(struct zc_file *f)
 	t.size = zc_text_size(zc_sessions_count());
 	t.buf = kvmalloc(t.size, GFP_KERNEL);
 	if (t.buf)
-		zc_text_fill(&t, c);
+		zc_text_fill(&t, c, &v);
 	mutex_unlock(&zc_lock);
 	kfree(c);
 	if (!t.buf)
@@ -218,7 +256,7 @@ static ssize_t zc_read(struct file *file, char __user *buf, size_t count,
 
 	mutex_lock(&f->lock);
 	if (*ppos == 0 || !f->text) {
-		ret = zc_file_snapshot(f);
+		ret = zc_file_snapshot(file, f);
 		if (ret)
 			goto out;
 		if (f->s)
@@ -272,7 +310,8 @@ static void zc_stats_from(struct zcopy_stats *st, const struct zc_pcpu *c)
 		st->counters[i] = c->ctr[i];
 }
 
-static long zc_ioc_stats(struct zc_file *f, void __user *arg, bool session)
+static long zc_ioc_stats(struct file *file, struct zc_file *f,
+			 void __user *arg, bool session)
 {
 	struct zc_session *s = NULL;
 	struct zcopy_stats st = {};
@@ -288,6 +327,12 @@ static long zc_ioc_stats(struct zc_file *f, void __user *arg, bool session)
 		s = smp_load_acquire(&f->s);
 		if (!s)
 			return -ENOENT;
+	} else {
+		struct zc_view v;
+
+		zc_view_of(file, &v);
+		if (!v.global)
+			return -EPERM;
 	}
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -321,8 +366,6 @@ static long zc_ioc_session_new(struct zc_file *f, void __user *arg)
 	    req.flags & ~ZCOPY_SESSION_FLAGS_CHILDREN || !req.pid ||
 	    req.pid > PID_MAX_LIMIT)
 		return -EINVAL;
-	if (req.pid != task_tgid_vnr(current) && !capable(CAP_NET_ADMIN))
-		return -EPERM;
 
 	/* Two threads sharing the file must not both bind a session. */
 	mutex_lock(&f->lock);
@@ -348,12 +391,14 @@ static long zc_ioc_session_new(struct zc_file *f, void __user *arg)
 	return 0;
 }
 
-static long zc_ioc_reset(struct zc_file *f)
+static long zc_ioc_reset(struct file *file, struct zc_file *f)
 {
 	/* Pairs with the release in zc_ioc_session_new(). */
 	struct zc_session *s = smp_load_acquire(&f->s);
+	struct zc_view v;
 
-	if (!s && !capable(CAP_NET_ADMIN))
+	zc_view_of(file, &v);
+	if (!s && !v.perfmon)
 		return -EPERM;
 	mutex_lock(&zc_lock);
 	zc_counters_reset(s ? &s->counters : &zc_global);
@@ -375,7 +420,7 @@ static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -ENOTTY;
 		if (_IOC_SIZE(cmd) != sizeof(struct zcopy_stats))
 			return -EINVAL;
-		return zc_ioc_stats(f, uarg, _IOC_NR(cmd) ==
+		return zc_ioc_stats(file, f, uarg, _IOC_NR(cmd) ==
 				    _IOC_NR(ZCOPY_IOC_SESSION_STATS));
 	case _IOC_NR(ZCOPY_IOC_SESSION_NEW):
 		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
@@ -386,7 +431,7 @@ static long zc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(ZCOPY_IOC_RESET):
 		if (cmd != ZCOPY_IOC_RESET)
 			return _IOC_SIZE(cmd) ? -EINVAL : -ENOTTY;
-		return zc_ioc_reset(f);
+		return zc_ioc_reset(file, f);
 	default:
 		return -ENOTTY;
 	}

@@ -12,7 +12,9 @@
 #ifndef _ZCOPY_COMPAT_H
 #define _ZCOPY_COMPAT_H
 
+#include <linux/capability.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/tracepoint.h>
 #include <linux/uio.h>
@@ -116,11 +118,16 @@ static inline void zc_syscall_probe_exit(void)
 #define ZC_COPY_FROM_ITER_ATOMIC	"copy_folio_from_iter_atomic"
 #endif
 
-/* The checksumming copy from an iterator was renamed and moved in 6.2. */
+/*
+ * The checksumming copy from an iterator was renamed and moved in 6.2; it
+ * returned the bytes copied, now whether it copied them all.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter"
+#define ZC_CSUM_COPY_FROM_ITER		"csum_and_copy_from_iter"
+#define ZC_CSUM_COPY_RETURNS_BOOL	0
 #else
-#define ZC_CSUM_COPY_FROM_ITER	"csum_and_copy_from_iter_full"
+#define ZC_CSUM_COPY_FROM_ITER		"csum_and_copy_from_iter_full"
+#define ZC_CSUM_COPY_RETURNS_BOOL	1
 #endif
 
 /*
@@ -140,7 +147,8 @@ static inline bool zc_iter_is_pipe(const struct iov_iter *i)
 /*
  * The socket that sent an skb's MSG_ZEROCOPY pages, when the skb itself no
  * longer names it (loopback_xmit orphans it): the ubuf_info lives in the cb
- * of an skb charged to the sending socket (msg_zerocopy_alloc). 6.10 turned
+ * of an skb charged to the sending socket (msg_zerocopy_alloc), and only
+ * for MSG_ZEROCOPY's own ubuf_info (not io_uring's, say). 6.10 turned
  * the ubuf_info's callback into an ops table.
  */
 static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
@@ -149,6 +157,17 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
 
 	if (!(skb_shinfo(skb)->flags & SKBFL_ZEROCOPY_ENABLE))
 		return NULL;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
+	/*
+	 * AF_PACKET's transmit ring flags its frames zerocopy with a tagged
+	 * pointer into the ring in place of a ubuf_info: not one to follow.
+	 * 7.3 has no such tag (nor skb_zcopy_is_nouarg); where between 6.12
+	 * and 7.3 it went is unverified, and a kernel in between that lacks
+	 * the helper fails to build here rather than skip the check.
+	 */
+	if (skb_zcopy_is_nouarg((struct sk_buff *)skb))
+		return NULL;
+#endif
 	uarg = skb_shinfo(skb)->destructor_arg;
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
 	if (uarg->callback != msg_zerocopy_callback)
@@ -165,6 +184,43 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
  * deprecated workqueue"): its per-CPU successor system_percpu_wq exists
  * from 6.17 on (and in Debian's 6.12.95, backported), not in 6.1.
  */
+/*
+ * Dumpability, which ptrace read access asks of a task not the tracer's
+ * own: in its mm until 7.x, then in the RCU-managed task->exec_state
+ * (with the user namespace that owns it), marked by the header
+ * <linux/sched/exec_state.h>. True if the task is dumpable to its owner
+ * or the caller holds CAP_SYS_PTRACE over it.
+ *
+ * Context: task_lock(@task) held.
+ */
+#if __has_include(<linux/sched/exec_state.h>)
+#include <linux/sched/exec_state.h>
+#include <linux/sched/coredump.h>
+
+static inline bool zc_task_dumpable(struct task_struct *task)
+{
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = !es || es->dumpable == TASK_DUMPABLE_OWNER ||
+	     ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+}
+#else
+#include <linux/sched/coredump.h>
+
+static inline bool zc_task_dumpable(struct task_struct *task)
+{
+	struct mm_struct *mm = task->mm;
+
+	return !mm || get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+}
+#endif
+
 #include <linux/workqueue.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 #define ZC_PERCPU_WQ	system_percpu_wq

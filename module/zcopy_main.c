@@ -18,6 +18,14 @@ module_param_named(max_sessions, zc_max_sessions, uint, 0444);
 MODULE_PARM_DESC(max_sessions,
 		 "Maximum number of accounting sessions at once (1-1024, default 16)");
 
+/*
+ * Init and exit are one stack. The counters and tables come first; the
+ * user-facing interfaces last, /dev/zcopy after the family: once
+ * misc_register() succeeded nothing can fail, so no file can be open on a
+ * module whose init then fails. Everything a user may have started
+ * meanwhile through the family (sessions, armed probes, work) is undone by
+ * the same calls as at exit, in the same order.
+ */
 static int __init zc_init(void)
 {
 	int err;
@@ -41,11 +49,14 @@ static int __init zc_init(void)
 
 err_nl:
 	zc_nl_exit();
+	zc_session_exit();
+	zc_probes_exit();
 err_stats:
 	zc_stats_exit();
 	return err;
 }
 
+/* zc_init() in reverse: the interfaces go first. */
 static void __exit zc_exit(void)
 {
 	zc_chrdev_exit();

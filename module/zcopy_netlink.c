@@ -58,10 +58,10 @@ static bool zc_nl_registered;
 	(nla_total_size(0) + ZC_NR_COUNTERS * ZC_NL_U64_SIZE +		\
 	 ZC_MAX_SITES * ZC_NL_SITE_SIZE + ZC_MAX_DEVS * ZC_NL_DEV_SIZE)
 #define ZC_NL_STATS_SIZE						\
-	(3 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +	\
+	(4 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +	\
 	 ZC_NL_TOTALS_SIZE)
 #define ZC_NL_SESSION_SIZE						\
-	(5 * nla_total_size(sizeof(u32)) + ZC_NL_U64_SIZE +		\
+	(6 * nla_total_size(sizeof(u32)) + ZC_NL_U64_SIZE +		\
 	 ZCOPY_MAX_DEVFILTER * nla_total_size(ZC_DEVFILTER_LEN) +	\
 	 ZC_NL_TOTALS_SIZE)
 
@@ -140,18 +140,23 @@ static int zc_nl_put_dev(struct sk_buff *skb, unsigned int id,
 	return 0;
 }
 
-/* Counters, and the sites and devices that saw anything. */
-static int zc_nl_put_totals(struct sk_buff *skb, const struct zc_pcpu *t)
+/*
+ * Counters, and the sites and devices that saw anything; the devices only
+ * for a caller with @devs (CAP_PERFMON): their names are the machine's.
+ */
+static int zc_nl_put_totals(struct sk_buff *skb, struct zc_pcpu *t,
+			    bool devs)
 {
 	unsigned int i, n;
 
 	if (zc_nl_put_counters(skb, t))
 		return -EMSGSIZE;
-	n = zc_sites_count();
+	n = zc_sites_name();
+	zc_sites_fold(t, n);
 	for (i = 0; i < n; i++)
 		if (t->site_calls[i] && zc_nl_put_site(skb, i, t))
 			return -EMSGSIZE;
-	n = zc_devs_count();
+	n = devs ? zc_devs_count() : 0;
 	for (i = 0; i < n; i++)
 		if (t->dev_maps[i] && zc_nl_put_dev(skb, i, t))
 			return -EMSGSIZE;
@@ -161,7 +166,7 @@ static int zc_nl_put_totals(struct sk_buff *skb, const struct zc_pcpu *t)
 /* Context: under zc_lock. */
 static int zc_nl_session_fill(struct sk_buff *skb, struct zc_session *s,
 			      u32 portid, u32 seq, int flags, u8 cmd,
-			      struct zc_pcpu *t)
+			      struct zc_pcpu *t, bool devs)
 {
 	unsigned int i;
 	void *hdr;
@@ -175,13 +180,14 @@ static int zc_nl_session_fill(struct sk_buff *skb, struct zc_session *s,
 	    nla_put_u32(skb, ZCOPY_A_FLAGS, s->flags) ||
 	    nla_put_u32(skb, ZCOPY_A_SAMPLE_MS, s->sample_ms) ||
 	    nla_put_u32(skb, ZCOPY_A_OWNER_PID, s->owner_pid) ||
+	    nla_put_u32(skb, ZCOPY_A_FOLLOWED, READ_ONCE(s->nfollow)) ||
 	    nla_put_u64_64bit(skb, ZCOPY_A_ELAPSED_NS,
 			      ktime_get_ns() - s->start_ns, ZCOPY_A_PAD))
 		goto err_cancel;
 	for (i = 0; i < s->ndevfilter; i++)
 		if (nla_put_string(skb, ZCOPY_A_DEVFILTER, s->devfilter[i]))
 			goto err_cancel;
-	if (zc_nl_put_totals(skb, t))
+	if (zc_nl_put_totals(skb, t, devs))
 		goto err_cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -191,12 +197,32 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * CAP_PERFMON (or CAP_SYS_ADMIN) in the initial user namespace, both for
+ * the socket's opener and the caller, as netlink_capable() asks.
+ */
+static bool zc_nl_perfmon(const struct sk_buff *skb)
+{
+	return netlink_capable(skb, CAP_PERFMON) ||
+	       netlink_capable(skb, CAP_SYS_ADMIN);
+}
+
+/* The global counters and probes: CAP_PERFMON, unless paranoid is 0. */
+static bool zc_nl_may_see_global(const struct sk_buff *skb)
+{
+	return READ_ONCE(zc_paranoid) <= 0 || zc_nl_perfmon(skb);
+}
+
 static bool zc_nl_may_see(const struct sk_buff *skb,
 			  const struct zc_session *s)
 {
-	return netlink_capable(skb, CAP_NET_ADMIN) ||
-	       uid_eq(s->owner_uid, current_uid());
+	return zc_nl_perfmon(skb) || uid_eq(s->owner_uid, current_uid());
 }
+
+#define ZC_NL_MSG_GLOBAL \
+	"the global counters need CAP_PERFMON (or the paranoid parameter at 0)"
+#define ZC_NL_MSG_OTHER \
+	"session belongs to another user (CAP_PERFMON needed)"
 
 static int zc_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -204,6 +230,11 @@ static int zc_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct zc_pcpu *t;
 	void *hdr;
 	int err = -EMSGSIZE;
+
+	if (!zc_nl_may_see_global(skb)) {
+		GENL_SET_ERR_MSG(info, ZC_NL_MSG_GLOBAL);
+		return -EPERM;
+	}
 
 	t = kmalloc(sizeof(*t), GFP_KERNEL);
 	msg = genlmsg_new(ZC_NL_STATS_SIZE, GFP_KERNEL);
@@ -221,7 +252,8 @@ static int zc_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, ZCOPY_A_ARMED, zc_armed()) ||
 	    nla_put_u32(msg, ZCOPY_A_SESSIONS, zc_sessions_count()) ||
 	    nla_put_u32(msg, ZCOPY_A_MAX_SESSIONS, zc_max_sessions) ||
-	    zc_nl_put_totals(msg, t)) {
+	    nla_put_u32(msg, ZCOPY_A_FOLLOWED, zc_followed_count()) ||
+	    zc_nl_put_totals(msg, t, zc_nl_perfmon(skb))) {
 		mutex_unlock(&zc_lock);
 		goto err_free;
 	}
@@ -237,7 +269,8 @@ err_free:
 }
 
 /* Reply to @info with the session's attributes. */
-static int zc_nl_session_reply(struct zc_session *s, struct genl_info *info)
+static int zc_nl_session_reply(struct sk_buff *skb, struct zc_session *s,
+			       struct genl_info *info)
 {
 	struct sk_buff *msg;
 	struct zc_pcpu *t;
@@ -252,7 +285,7 @@ static int zc_nl_session_reply(struct zc_session *s, struct genl_info *info)
 	}
 	mutex_lock(&zc_lock);
 	err = zc_nl_session_fill(msg, s, info->snd_portid, info->snd_seq, 0,
-				 info->genlhdr->cmd, t);
+				 info->genlhdr->cmd, t, zc_nl_perfmon(skb));
 	mutex_unlock(&zc_lock);
 	kfree(t);
 	if (err) {
@@ -288,11 +321,10 @@ static int zc_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 	if (!zc_nl_may_see(skb, s)) {
-		GENL_SET_ERR_MSG(info,
-				 "session belongs to another user (CAP_NET_ADMIN needed)");
+		GENL_SET_ERR_MSG(info, ZC_NL_MSG_OTHER);
 		err = -EPERM;
 	} else {
-		err = zc_nl_session_reply(s, info);
+		err = zc_nl_session_reply(skb, s, info);
 	}
 	zc_session_put(s);
 	return err;
@@ -313,6 +345,7 @@ static int zc_nl_session_get_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
 	unsigned int idx = 0, skip = cb->args[0];
+	bool devs = zc_nl_perfmon(cb->skb);
 	struct zc_session *s;
 	struct zc_pcpu *t;
 	int err = 0;
@@ -328,7 +361,7 @@ static int zc_nl_session_get_dumpit(struct sk_buff *skb,
 			continue;
 		err = zc_nl_session_fill(skb, s, NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					 ZCOPY_CMD_SESSION_GET, t);
+					 ZCOPY_CMD_SESSION_GET, t, devs);
 		if (err) {
 			idx--;
 			break;
@@ -403,7 +436,7 @@ static int zc_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 			NL_SET_BAD_ATTR(info->extack, info->attrs[ZCOPY_A_PID]);
 		return err;
 	}
-	err = zc_nl_session_reply(s, info);
+	err = zc_nl_session_reply(skb, s, info);
 	if (err)
 		zc_session_end(s, ZCOPY_END_REASON_DELETED);
 	zc_session_put(s);
@@ -413,12 +446,18 @@ static int zc_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 static int zc_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct zc_session *s = zc_nl_session_from(info);
+	int err = 0;
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	zc_session_end(s, ZCOPY_END_REASON_DELETED);
+	if (zc_nl_may_see(skb, s)) {
+		zc_session_end(s, ZCOPY_END_REASON_DELETED);
+	} else {
+		GENL_SET_ERR_MSG(info, ZC_NL_MSG_OTHER);
+		err = -EPERM;
+	}
 	zc_session_put(s);
-	return 0;
+	return err;
 }
 
 static int zc_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
@@ -426,6 +465,11 @@ static int zc_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
 	struct zc_session *s;
 
 	if (!info->attrs[ZCOPY_A_SESSION_ID]) {
+		if (!zc_nl_perfmon(skb)) {
+			GENL_SET_ERR_MSG(info,
+					 "resetting the global counters needs CAP_PERFMON");
+			return -EPERM;
+		}
 		mutex_lock(&zc_lock);
 		zc_counters_reset(&zc_global);
 		mutex_unlock(&zc_lock);
@@ -434,6 +478,11 @@ static int zc_nl_reset_doit(struct sk_buff *skb, struct genl_info *info)
 	s = zc_nl_session_from(info);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	if (!zc_nl_may_see(skb, s)) {
+		GENL_SET_ERR_MSG(info, ZC_NL_MSG_OTHER);
+		zc_session_put(s);
+		return -EPERM;
+	}
 	mutex_lock(&zc_lock);
 	zc_counters_reset(&s->counters);
 	mutex_unlock(&zc_lock);
@@ -472,6 +521,10 @@ static int zc_nl_probe_get_dumpit(struct sk_buff *skb,
 	void *hdr;
 	int err;
 
+	if (!zc_nl_may_see_global(cb->skb)) {
+		NL_SET_ERR_MSG(cb->extack, ZC_NL_MSG_GLOBAL);
+		return -EPERM;
+	}
 	for (; i < zc_probes_count(); i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &zc_nl_family,
@@ -511,21 +564,18 @@ static const struct genl_ops zc_nl_ops[] = {
 		.doit = zc_nl_session_new_doit,
 		.policy = zcopy_session_new_nl_policy,
 		.maxattr = ARRAY_SIZE(zcopy_session_new_nl_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = ZCOPY_CMD_SESSION_DEL,
 		.doit = zc_nl_session_del_doit,
 		.policy = zcopy_session_del_nl_policy,
 		.maxattr = ARRAY_SIZE(zcopy_session_del_nl_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = ZCOPY_CMD_RESET,
 		.doit = zc_nl_reset_doit,
 		.policy = zcopy_reset_nl_policy,
 		.maxattr = ARRAY_SIZE(zcopy_reset_nl_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = ZCOPY_CMD_PROBE_GET,
@@ -538,7 +588,11 @@ static const struct genl_ops zc_nl_ops[] = {
 static struct genl_family zc_nl_family __ro_after_init = {
 	.name = ZCOPY_FAMILY_NAME,
 	.version = ZCOPY_FAMILY_VERSION,
-	.netnsok = true,
+	/*
+	 * What zcopy counts is the host's, in no namespace: the family lives
+	 * in the initial network namespace only.
+	 */
+	.netnsok = false,
 	.module = THIS_MODULE,
 	.ops = zc_nl_ops,
 	.n_ops = ARRAY_SIZE(zc_nl_ops),

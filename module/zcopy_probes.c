@@ -12,6 +12,7 @@
  * which.
  */
 #include <linux/blk-mq.h>
+#include <linux/binfmts.h>
 #include <linux/blkdev.h>
 #include <linux/dma-direction.h>
 #include <linux/ftrace.h>
@@ -21,7 +22,9 @@
 #include <linux/pagemap.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <linux/tracepoint.h>
+#include <linux/udp.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -44,7 +47,6 @@ enum zc_probe_id {
 #if ZC_HAVE_SENDPAGE
 	ZC_P_TCP_SENDPAGES,
 #endif
-	ZC_P_NVME_SETUP_CMD,
 #if ZC_HAVE_DMA_TRACEPOINTS
 	ZC_P_TP_DMA_MAP,
 	ZC_P_TP_DMA_MAP_SG,
@@ -56,30 +58,42 @@ enum zc_probe_id {
 #if ZC_HAVE_DMA_IOVA
 	ZC_P_DMA_IOVA_LINK,
 #endif
+	ZC_P_TP_XMIT_DONE,	/* armed before, disarmed after, the start */
 	ZC_P_TP_XMIT_START,
-	ZC_P_TP_XMIT_DONE,
 	ZC_P_TP_BIO_QUEUE,
 	ZC_P_TP_BIO_SPLIT,
 	ZC_P_TP_BIO_COMPLETE,
 	ZC_P_TP_RQ_ISSUE,
 	ZC_P_TP_RQ_COMPLETE,
+	ZC_P_NVME_SETUP_CMD,	/* opens the window block_rq_issue closes */
 	ZC_P_TP_SOCK_STATE,
 	ZC_P_TP_SYS_ENTER,
 	ZC_P_TP_SCHED_SWITCH,
 	ZC_P_TP_FORK,
+	ZC_P_TP_EXIT,
+	ZC_P_TP_EXEC,
 	ZC_P_TP_PAGECACHE_ADD,
 	ZC_NR_PROBES,
+};
+
+/* How a probe on a copy primitive reads what the copy did. */
+enum zc_ret {
+	ZC_RET_NONE,		/* entry only: the requested length */
+	ZC_RET_BYTES,		/* returns the bytes copied */
+	ZC_RET_BOOL,		/* returns whether it copied them all */
 };
 
 struct zc_probe {
 	const char *name;
 	u8 type;
 	u8 state;
+	u8 ret;					/* enum zc_ret */
 	int err;
 	void (*fe_fn)(struct pt_regs *regs);	/* function entry */
 	struct ftrace_ops ops;
 	bool filtered;				/* ops has a filter hash */
 	struct kprobe kp;			/* where ftrace cannot go */
+	struct kretprobe rp;			/* what a copy returned */
 	void *tp_fn;				/* tracepoints */
 	struct tracepoint *tp;
 };
@@ -98,13 +112,16 @@ static DEFINE_PER_CPU(struct zc_outer, zc_outer);
 /*
  * What a CPU is transmitting right now. Transmit runs with bottom halves
  * off, so it cannot move or be interleaved on this CPU but by nesting.
+ * The window keeps a copy of the interface's name, never a pointer that
+ * could outlive its device. zc_windows_reset() empties it while no probe
+ * runs.
  */
 #define ZC_XMIT_DEPTH	4
 
 struct zc_window {
 	unsigned int xmit_depth;
-	u32 xmit_sid[ZC_XMIT_DEPTH];
-	const struct net_device *xmit_dev[ZC_XMIT_DEPTH];
+	struct zc_sids xmit_sids[ZC_XMIT_DEPTH];
+	char xmit_name[ZC_XMIT_DEPTH][IFNAMSIZ];
 };
 
 static DEFINE_PER_CPU(struct zc_window, zc_window);
@@ -122,27 +139,34 @@ struct zc_rq_slot {
 	raw_spinlock_t lock;
 	struct task_struct *task;
 	const struct request *rq;
-	u32 sid;
+	struct zc_sids sids;
 };
 
-static struct zc_rq_slot zc_rq_slots[1 << ZC_RQ_SLOTS_BITS];
+static struct zc_rq_slot zc_rq_slots[1 << ZC_RQ_SLOTS_BITS] = {
+	[0 ... (1 << ZC_RQ_SLOTS_BITS) - 1] = {
+		.lock = __RAW_SPIN_LOCK_UNLOCKED(zc_rq_slots.lock),
+	},
+};
 
 static struct zc_rq_slot *zc_rq_slot(const struct task_struct *t)
 {
 	return &zc_rq_slots[hash_ptr(t, ZC_RQ_SLOTS_BITS)];
 }
 
-static void zc_rq_open(const struct request *rq, u32 sid)
+static void zc_rq_open(const struct request *rq)
 {
 	struct zc_rq_slot *r = zc_rq_slot(current);
+	struct zc_sids sids;
 	unsigned long flags;
+
+	zc_bio_owner(rq->bio, &sids);
 
 	raw_spin_lock_irqsave(&r->lock, flags);
 	if (r->task && r->task != current)
 		zc_stats_missed();
 	r->task = current;
 	r->rq = rq;
-	r->sid = sid;
+	r->sids = sids;
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
@@ -155,31 +179,70 @@ static void zc_rq_close(const struct request *rq)
 	if (r->task == current && r->rq == rq) {
 		r->task = NULL;
 		r->rq = NULL;
-		r->sid = 0;
+		memset(&r->sids, 0, sizeof(r->sids));
 	}
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
-/* The session of the request current is issuing, and its disk; 0 if none. */
-static u32 zc_rq_sid(const struct gendisk **disk)
+/*
+ * The sessions of the request current is issuing, copied to @out, and its
+ * disk; false if current issues none.
+ */
+static bool zc_rq_sids(const struct gendisk **disk, struct zc_sids *out)
 {
 	struct zc_rq_slot *r = zc_rq_slot(current);
 	unsigned long flags;
-	u32 sid = 0;
+	bool found = false;
 
 	if (READ_ONCE(r->task) != current)
-		return 0;
+		return false;
 	raw_spin_lock_irqsave(&r->lock, flags);
 	if (r->task == current) {
-		sid = r->sid;
+		*out = r->sids;
 		*disk = r->rq->q->disk;
+		found = true;
 	}
 	raw_spin_unlock_irqrestore(&r->lock, flags);
-	return sid;
+	return found;
+}
+
+/* Context: no probe registered, or none that could run meanwhile. */
+static void zc_windows_reset(void)
+{
+	struct zc_rq_slot *r;
+	unsigned long flags;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&zc_window, cpu), 0, sizeof(struct zc_window));
+	for (i = 0; i < ARRAY_SIZE(zc_rq_slots); i++) {
+		r = &zc_rq_slots[i];
+		raw_spin_lock_irqsave(&r->lock, flags);
+		r->task = NULL;
+		r->rq = NULL;
+		memset(&r->sids, 0, sizeof(r->sids));
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+	}
 }
 
 /* Set while a breakpoint kprobe's handler runs on this CPU. */
 static DEFINE_PER_CPU(bool, zc_in_bp);
+
+/*
+ * A copy seen at a primitive's entry, charged when it returns with what
+ * it copied. Set on this CPU while a kretprobe's entry handler runs, with
+ * interrupts off: the copy it sees is kept there instead of charged.
+ */
+struct zc_deferred {
+	int site;
+	u8 kind;
+	bool valid;
+	bool task;		/* the copy runs in a task: charge its sessions */
+	u64 bytes;		/* requested */
+};
+
+static DEFINE_PER_CPU(struct zc_deferred *, zc_defer);
 
 /*
  * Whether the probed code runs in a task. A kprobe still on its breakpoint
@@ -253,35 +316,14 @@ static void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val)
 	zc_charge_task(t, zc_add_ctr_s, &ev);
 }
 
-/* Charge a counter globally and to the session that owns a socket. */
-static void zc_charge_sock_ctr(u32 sid, unsigned int ctr, u64 val)
+static bool zc_site_is(int site, u8 flag)
 {
-	struct zc_session *s;
-
-	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
-	s = zc_session_rcu(sid);
-	if (s)
-		this_cpu_add(s->counters.pcpu->ctr[ctr], val);
-}
-
-static const char *const zc_wrappers[] = {
-	"copy_page_to_iter",
-	"copy_page_from_iter",
-};
-
-static bool zc_site_is(int site, const char *func)
-{
-	return site >= 0 && !strcmp(zc_site(site)->func, func);
+	return site >= 0 && zc_site(site)->flags & flag;
 }
 
 static bool zc_site_is_wrapper(int site)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(zc_wrappers); i++)
-		if (zc_site_is(site, zc_wrappers[i]))
-			return true;
-	return false;
+	return zc_site_is(site, ZC_SITE_WRAPPER);
 }
 
 /* The caller of the probed function, at its first instruction. */
@@ -306,10 +348,19 @@ static int zc_copy_site(struct pt_regs *regs, u8 prim, u8 kind)
 static void zc_task_copy(struct pt_regs *regs, u8 prim, u8 kind, u64 bytes)
 {
 	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
+	struct zc_deferred *d = __this_cpu_read(zc_defer);
 
 	if (!bytes)
 		return;
 	ev.site = zc_copy_site(regs, prim, kind);
+	if (d) {
+		d->site = ev.site;
+		d->kind = kind;
+		d->bytes = bytes;
+		d->task = zc_task_context();
+		d->valid = true;
+		return;
+	}
 	zc_add_copy(&zc_global, &ev);
 	if (zc_task_context())
 		zc_charge_task(current, zc_add_copy_s, &ev);
@@ -320,21 +371,18 @@ static void zc_skb_copy(struct pt_regs *regs, u8 prim, u8 kind,
 			const struct sk_buff *skb, u64 bytes)
 {
 	struct zc_copy_ev ev = { .kind = kind, .bytes = bytes };
-	struct zc_session *s;
-	u32 sid;
+	struct zc_sids ids;
 
 	if (!bytes)
 		return;
 	ev.site = zc_copy_site(regs, prim, kind);
 	/* skb_copy_bits() recurses into frag lists: count the outer call. */
-	if (zc_site_is(ev.site, zc_prim_name(prim)))
+	if (zc_site_is(ev.site, ZC_SITE_SELF))
 		return;
 	zc_add_copy(&zc_global, &ev);
-	sid = zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb));
-	s = zc_session_rcu(sid);
-	if (s)
-		zc_add_copy(&s->counters, &ev);
-	else if (!sid && zc_task_context())
+	if (zc_sock_owner(skb->sk ?: zc_msgzc_sock(skb), &ids))
+		zc_sids_charge(&ids, zc_add_copy_s, &ev);
+	else if (zc_task_context())
 		zc_charge_task(current, zc_add_copy_s, &ev);
 }
 
@@ -379,35 +427,48 @@ static bool zc_devfilter_match(const struct zc_session *s, int dev)
 	return false;
 }
 
-/* The session a mapping on this CPU serves, and a label for its device. */
-static u32 zc_window_sid(int dev)
+/*
+ * The sessions a mapping on this CPU serves, copied to @out, and a label
+ * for its device; false if it serves none.
+ */
+static bool zc_window_sids(int dev, struct zc_sids *out)
 {
 	struct zc_window *w = this_cpu_ptr(&zc_window);
 
 	if (w->xmit_depth) {
 		unsigned int top = min(w->xmit_depth, ZC_XMIT_DEPTH) - 1;
 
-		if (w->xmit_dev[top])
-			zc_dev_set_label(dev, w->xmit_dev[top]->name);
-		return w->xmit_sid[top];
+		if (w->xmit_name[top][0])
+			zc_dev_set_label(dev, w->xmit_name[top]);
+		*out = w->xmit_sids[top];
+		return true;
 	}
 	/* A softirq runs in whatever task it interrupted: not the issuer. */
 	if (zc_task_context()) {
 		const struct gendisk *disk = NULL;
-		u32 sid = zc_rq_sid(&disk);
 
+		if (!zc_rq_sids(&disk, out))
+			return false;
 		if (disk)
 			zc_dev_set_label(dev, disk->disk_name);
-		return sid;
+		return true;
 	}
-	return 0;
+	return false;
+}
+
+static void zc_add_dma_s(struct zc_session *s, void *arg)
+{
+	const struct zc_dma_ev *ev = arg;
+
+	if (zc_devfilter_match(s, ev->dev))
+		zc_add_dma(&s->counters, ev);
 }
 
 static void zc_dma(struct device *dev, enum dma_data_direction dir,
 		   u64 bytes, unsigned int maps)
 {
 	struct zc_dma_ev ev = { .bytes = bytes, .maps = maps };
-	struct zc_session *s;
+	struct zc_sids ids;
 
 	switch (dir) {
 	case DMA_TO_DEVICE:
@@ -426,9 +487,8 @@ static void zc_dma(struct device *dev, enum dma_data_direction dir,
 	if (ev.dev < 0)
 		zc_stats_missed();
 	zc_add_dma(&zc_global, &ev);
-	s = zc_session_rcu(zc_window_sid(ev.dev));
-	if (s && zc_devfilter_match(s, ev.dev))
-		zc_add_dma(&s->counters, &ev);
+	if (zc_window_sids(ev.dev, &ids))
+		zc_sids_charge(&ids, zc_add_dma_s, &ev);
 }
 
 static u64 zc_sg_bytes(struct scatterlist *sgl, int nents)
@@ -591,7 +651,7 @@ static void zc_fe_nvme_setup_cmd(struct pt_regs *regs)
 	const struct request *rq = (const struct request *)ZC_ARG(regs, 1);
 
 	if (zc_task_context())
-		zc_rq_open(rq, zc_bio_owner(rq->bio));
+		zc_rq_open(rq);
 }
 
 static void zc_tp_rq_issue(void *data, struct request *rq)
@@ -601,22 +661,59 @@ static void zc_tp_rq_issue(void *data, struct request *rq)
 		zc_rq_close(rq);
 }
 
+/*
+ * The header bytes a NIC replicates when it segments @skb: every segment
+ * after the first repeats the protocol headers (not the linear payload
+ * that may follow them). An untrusted GSO skb (SKB_GSO_DODGY, from a
+ * virtio_net_hdr) may still say 0 segments.
+ */
+static u64 zc_gso_hdr_bytes(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int hdr, thoff;
+
+	if (!skb_is_gso(skb) || sh->gso_segs < 2 ||
+	    !skb_transport_header_was_set(skb))
+		return 0;
+	thoff = skb_transport_offset(skb);
+	if (sh->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
+		if (thoff + sizeof(struct tcphdr) > skb_headlen(skb))
+			return 0;
+		hdr = skb_tcp_all_headers(skb);
+	} else if (sh->gso_type & SKB_GSO_UDP_L4) {
+		hdr = thoff + sizeof(struct udphdr);
+	} else {
+		return 0;
+	}
+	return (u64)(sh->gso_segs - 1) * min(hdr, skb_headlen(skb));
+}
+
+static void zc_add_ctr_sids(const struct zc_sids *ids, unsigned int ctr,
+			    u64 val)
+{
+	struct zc_ctr_ev ev = { .ctr = ctr, .val = val };
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	zc_sids_charge(ids, zc_add_ctr_s, &ev);
+}
+
 static void zc_tp_xmit_start(void *data, const struct sk_buff *skb,
 			     const struct net_device *dev)
 {
 	struct zc_window *w = this_cpu_ptr(&zc_window);
 	unsigned int d = w->xmit_depth++;
-	u32 sid = zc_sock_owner(skb->sk);
+	struct zc_sids ids;
+	u64 hdr;
 
 	zc_hit(ZC_P_TP_XMIT_START);
+	zc_sock_owner(skb->sk, &ids);
 	if (d < ZC_XMIT_DEPTH) {
-		w->xmit_sid[d] = sid;
-		w->xmit_dev[d] = dev;
+		w->xmit_sids[d] = ids;
+		memcpy(w->xmit_name[d], dev->name, IFNAMSIZ);
 	}
-	if (skb_is_gso(skb))
-		zc_charge_sock_ctr(sid, ZCOPY_COUNTER_NIC_HDR_BYTES,
-				   (u64)(skb_shinfo(skb)->gso_segs - 1) *
-				   skb_headlen(skb));
+	hdr = zc_gso_hdr_bytes(skb);
+	if (hdr)
+		zc_add_ctr_sids(&ids, ZCOPY_COUNTER_NIC_HDR_BYTES, hdr);
 }
 
 static void zc_tp_xmit_done(void *data, struct sk_buff *skb, int rc,
@@ -765,6 +862,20 @@ static void zc_tp_fork(void *data, struct task_struct *parent,
 	zc_follow_fork(parent, child);
 }
 
+static void zc_tp_exit(void *data, struct task_struct *p)
+{
+	zc_hit(ZC_P_TP_EXIT);
+	zc_follow_exit(p);
+}
+
+static void zc_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	zc_hit(ZC_P_TP_EXEC);
+	if (bprm->secureexec)
+		zc_follow_exec(p);
+}
+
 static void zc_tp_pagecache_add(void *data, struct folio *folio)
 {
 	zc_hit(ZC_P_TP_PAGECACHE_ADD);
@@ -777,20 +888,25 @@ static void zc_tp_pagecache_add(void *data, struct folio *folio)
 
 #define ZC_FENTRY(_id, _name, _fn) \
 	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_FENTRY, .fe_fn = _fn }
+#define ZC_FEXIT(_id, _name, _fn, _ret) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_KRETPROBE, \
+		  .fe_fn = _fn, .ret = _ret }
 #define ZC_TRACEPOINT(_id, _name, _fn) \
 	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_TRACEPOINT, \
 		  .tp_fn = _fn }
 
 static struct zc_probe zc_probes[ZC_NR_PROBES] = {
-	ZC_FENTRY(ZC_P_COPY_TO_ITER, "_copy_to_iter", zc_fe_copy_to_iter),
-	ZC_FENTRY(ZC_P_COPY_FROM_ITER, "_copy_from_iter",
-		  zc_fe_copy_from_iter),
-	ZC_FENTRY(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
-		  zc_fe_copy_from_iter_nc),
-	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_COPY_FROM_ITER_ATOMIC,
-		  zc_fe_copy_page_from_iter_atomic),
-	ZC_FENTRY(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
-		  zc_fe_csum_copy_from_iter),
+	ZC_FEXIT(ZC_P_COPY_TO_ITER, "_copy_to_iter", zc_fe_copy_to_iter,
+		 ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_FROM_ITER, "_copy_from_iter", zc_fe_copy_from_iter,
+		 ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_FROM_ITER_NC, "_copy_from_iter_nocache",
+		 zc_fe_copy_from_iter_nc, ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_COPY_PAGE_FROM_ITER_ATOMIC, ZC_COPY_FROM_ITER_ATOMIC,
+		 zc_fe_copy_page_from_iter_atomic, ZC_RET_BYTES),
+	ZC_FEXIT(ZC_P_CSUM_COPY_FROM_ITER, ZC_CSUM_COPY_FROM_ITER,
+		 zc_fe_csum_copy_from_iter,
+		 ZC_CSUM_COPY_RETURNS_BOOL ? ZC_RET_BOOL : ZC_RET_BYTES),
 	ZC_FENTRY(ZC_P_COPY_PAGE_TO_ITER, "copy_page_to_iter",
 		  zc_fe_copy_page_to_iter),
 	ZC_FENTRY(ZC_P_COPY_PAGE_FROM_ITER, "copy_page_from_iter",
@@ -817,9 +933,9 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 #if ZC_HAVE_DMA_IOVA
 	ZC_FENTRY(ZC_P_DMA_IOVA_LINK, "dma_iova_link", zc_fe_dma_iova_link),
 #endif
+	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
 	ZC_TRACEPOINT(ZC_P_TP_XMIT_START, "net_dev_start_xmit",
 		      zc_tp_xmit_start),
-	ZC_TRACEPOINT(ZC_P_TP_XMIT_DONE, "net_dev_xmit", zc_tp_xmit_done),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_QUEUE, "block_bio_queue", zc_tp_bio_queue),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_SPLIT, "block_split", zc_tp_bio_split),
 	ZC_TRACEPOINT(ZC_P_TP_BIO_COMPLETE, "block_bio_complete",
@@ -833,6 +949,8 @@ static struct zc_probe zc_probes[ZC_NR_PROBES] = {
 	ZC_TRACEPOINT(ZC_P_TP_SCHED_SWITCH, "sched_switch",
 		      zc_tp_sched_switch),
 	ZC_TRACEPOINT(ZC_P_TP_FORK, "sched_process_fork", zc_tp_fork),
+	ZC_TRACEPOINT(ZC_P_TP_EXIT, "sched_process_exit", zc_tp_exit),
+	ZC_TRACEPOINT(ZC_P_TP_EXEC, "sched_process_exec", zc_tp_exec),
 	ZC_TRACEPOINT(ZC_P_TP_PAGECACHE_ADD, "mm_filemap_add_to_page_cache",
 		      zc_tp_pagecache_add),
 };
@@ -897,6 +1015,70 @@ static int zc_kprobe(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * The copy primitives get a kretprobe: the entry handler sees the copy
+ * (its site, its iterator) as the entry hooks do, the return handler
+ * charges what the primitive returned, so that a copy cut short by a
+ * fault, or an atomic copy that generic_perform_write() retries, counts
+ * the bytes that were copied. Copies to user memory may sleep on a page
+ * fault, holding their instance: there are plenty; a call that finds
+ * none is counted as missed.
+ */
+#define ZC_KRET_MAXACTIVE	256
+
+static int zc_kret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe,
+					  rp);
+	struct zc_deferred *d = (struct zc_deferred *)ri->data;
+	unsigned long flags;
+
+	zc_hit(p - zc_probes);
+	d->valid = false;
+	local_irq_save(flags);
+	__this_cpu_write(zc_defer, d);
+	__this_cpu_write(zc_in_bp, true);
+	p->fe_fn(regs);
+	__this_cpu_write(zc_in_bp, false);
+	__this_cpu_write(zc_defer, NULL);
+	local_irq_restore(flags);
+	/* Non-zero: nothing to charge, no return hook. */
+	return !d->valid;
+}
+
+static int zc_kret_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe,
+					  rp);
+	struct zc_deferred *d = (struct zc_deferred *)ri->data;
+	unsigned long ret = regs_return_value(regs);
+	struct zc_copy_ev ev = { .site = d->site, .kind = d->kind };
+
+	if (p->ret == ZC_RET_BOOL)
+		ev.bytes = (u8)ret ? d->bytes : 0;
+	else
+		ev.bytes = min_t(u64, ret, d->bytes);
+	if (!ev.bytes)
+		return 0;
+	rcu_read_lock();
+	zc_add_copy(&zc_global, &ev);
+	if (d->task)
+		zc_charge_task(current, zc_add_copy_s, &ev);
+	rcu_read_unlock();
+	return 0;
+}
+
+static int zc_probe_register_kretprobe(struct zc_probe *p)
+{
+	memset(&p->rp, 0, sizeof(p->rp));
+	p->rp.kp.symbol_name = p->name;
+	p->rp.entry_handler = zc_kret_entry;
+	p->rp.handler = zc_kret_return;
+	p->rp.data_size = sizeof(struct zc_deferred);
+	p->rp.maxactive = ZC_KRET_MAXACTIVE;
+	return register_kretprobe(&p->rp);
+}
+
 static int zc_probe_register_kprobe(struct zc_probe *p)
 {
 	memset(&p->kp, 0, sizeof(p->kp));
@@ -916,6 +1098,8 @@ static int zc_probe_register(struct zc_probe *p)
 			return -ENOENT;
 		return tracepoint_probe_register(p->tp, p->tp_fn, NULL);
 	}
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+		return zc_probe_register_kretprobe(p);
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
 		return zc_probe_register_kprobe(p);
 	p->ops.func = zc_fentry;
@@ -934,6 +1118,12 @@ static void zc_probe_unregister(struct zc_probe *p)
 {
 	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
 		tracepoint_probe_unregister(p->tp, p->tp_fn, NULL);
+		return;
+	}
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE) {
+		unregister_kretprobe(&p->rp);
+		this_cpu_add(zc_missed[p - zc_probes],
+			     p->rp.nmissed + p->rp.kp.nmissed);
 		return;
 	}
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE) {
@@ -959,12 +1149,7 @@ int zc_probes_arm(void)
 	unsigned int i, active = 0;
 
 	lockdep_assert_held(&zc_lock);
-	for (i = 0; i < ARRAY_SIZE(zc_rq_slots); i++) {
-		raw_spin_lock_init(&zc_rq_slots[i].lock);
-		zc_rq_slots[i].task = NULL;
-		zc_rq_slots[i].rq = NULL;
-		zc_rq_slots[i].sid = 0;
-	}
+	zc_windows_reset();
 	for_each_kernel_tracepoint(zc_tp_lookup, NULL);
 	for (i = 0; i < ZC_NR_PROBES; i++) {
 		struct zc_probe *p = &zc_probes[i];
@@ -984,24 +1169,27 @@ int zc_probes_arm(void)
 /**
  * zc_probes_disarm() - unregister every active probe
  *
+ * In the reverse order of zc_probes_arm(): a hook that closes a window
+ * (net_dev_xmit) is armed before, and removed after, the one that opens
+ * it. Once no handler can run any more, the windows are emptied.
+ *
  * Context: process context, under zc_lock (or at module exit).
  */
 void zc_probes_disarm(void)
 {
-	bool tracepoints = false;
 	unsigned int i;
 
-	for (i = 0; i < ZC_NR_PROBES; i++) {
+	for (i = ZC_NR_PROBES; i-- > 0;) {
 		struct zc_probe *p = &zc_probes[i];
 
 		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
 			continue;
 		zc_probe_unregister(p);
 		p->state = ZCOPY_PROBE_STATE_OFF;
-		tracepoints |= p->type == ZCOPY_PROBE_TYPE_TRACEPOINT;
 	}
-	if (tracepoints)
-		tracepoint_synchronize_unregister();
+	/* Tracepoint handlers, and any function-entry hook, have returned. */
+	tracepoint_synchronize_unregister();
+	zc_windows_reset();
 }
 
 /**
@@ -1060,6 +1248,10 @@ void zc_probe_info(unsigned int i, struct zc_probe_info *info)
 	if (p->type == ZCOPY_PROBE_TYPE_KPROBE &&
 	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
 		info->missed += READ_ONCE(p->kp.nmissed);
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE &&
+	    p->state == ZCOPY_PROBE_STATE_ACTIVE)
+		info->missed += READ_ONCE(p->rp.nmissed) +
+				READ_ONCE(p->rp.kp.nmissed);
 }
 
 /* The probes that feed a counter, for zc_counter_measured(). */
@@ -1152,10 +1344,17 @@ u64 zc_probes_missed(void)
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < ZC_NR_PROBES; i++)
 			missed += per_cpu(zc_missed, cpu)[i];
-	for (i = 0; i < ZC_NR_PROBES; i++)
-		if (zc_probes[i].type == ZCOPY_PROBE_TYPE_KPROBE &&
-		    READ_ONCE(zc_probes[i].state) == ZCOPY_PROBE_STATE_ACTIVE)
-			missed += READ_ONCE(zc_probes[i].kp.nmissed);
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		const struct zc_probe *p = &zc_probes[i];
+
+		if (READ_ONCE(p->state) != ZCOPY_PROBE_STATE_ACTIVE)
+			continue;
+		if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
+			missed += READ_ONCE(p->kp.nmissed);
+		else if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+			missed += READ_ONCE(p->rp.nmissed) +
+				  READ_ONCE(p->rp.kp.nmissed);
+	}
 	return missed;
 }
 

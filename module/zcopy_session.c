@@ -3,18 +3,26 @@
  * zcopy: sessions, and how work is attributed to them.
  *
  * A session follows thread groups, keyed by their struct pid (a pid
- * number may be reused; a referenced struct pid is not). Work that runs
- * outside the followed tasks is attributed through ownership: a TCP socket
- * that a followed task sent on belongs to its session until the socket
- * closes, and a bio that a followed task queued belongs to it until the
- * bio completes. The probes look these up under RCU; everything else here
- * runs in process context under zc_lock.
+ * number may be reused; a referenced struct pid is not), until the group
+ * exits or the session ends. Work that runs outside the followed tasks is
+ * attributed through ownership: a TCP socket that a followed task sent on
+ * belongs to the sessions following that task until the socket closes,
+ * and a bio that a followed task queued belongs to them until the bio
+ * completes. The probes look these up under RCU; everything else here runs
+ * in process context under zc_lock.
+ *
+ * Every table insertion checks, under the table's lock, that its session
+ * is not dead; zc_session_end() marks a session dead before it empties the
+ * tables under the same locks, so no entry can outlive its session.
  */
 #include <linux/blk_types.h>
+#include <linux/capability.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/idr.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -23,7 +31,6 @@
 #include "zcopy.h"
 #include "zcopy_compat.h"
 
-#define ZC_FOLLOW_MAX	4096
 #define ZC_SOCK_MAX	4096
 #define ZC_BIO_SLOTS	1024
 #define ZC_BIO_PROBES	16
@@ -32,6 +39,11 @@ static unsigned int zc_disarm_delay_ms = 1000;
 module_param_named(disarm_delay_ms, zc_disarm_delay_ms, uint, 0644);
 MODULE_PARM_DESC(disarm_delay_ms,
 		 "Delay before the probes are removed once the last session ends (ms, default 1000)");
+
+static unsigned int zc_max_follow = 4096;
+module_param_named(max_follow, zc_max_follow, uint, 0644);
+MODULE_PARM_DESC(max_follow,
+		 "Most processes one session follows at once (default 4096)");
 
 static LIST_HEAD(zc_sessions);
 static unsigned int zc_nsessions;
@@ -52,7 +64,7 @@ static unsigned int zc_nfollow;
 struct zc_sockent {
 	struct hlist_node node;
 	const struct sock *sk;
-	u32 sid;
+	struct zc_sids sids;
 	struct rcu_head rcu;
 };
 
@@ -62,16 +74,133 @@ static unsigned int zc_nsock;
 
 struct zc_bioent {
 	const struct bio *bio;
-	u32 sid;
+	struct zc_sids sids;
 };
 
 static struct zc_bioent zc_bio_tbl[ZC_BIO_SLOTS];
 static DEFINE_SPINLOCK(zc_bio_lock);
+static unsigned int zc_nbio;		/* claimed slots, under zc_bio_lock */
 
 static void zc_disarm_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(zc_disarm_work, zc_disarm_fn);
 static void zc_owner_gone_fn(struct work_struct *work);
 static DECLARE_WORK(zc_owner_gone_work, zc_owner_gone_fn);
+
+/* ---- sets of sessions ---- */
+
+/* The live sessions following a task, as collected on a hot path. */
+struct zc_live {
+	unsigned int n;
+	bool overflow;
+	struct zc_session *s[ZC_SIDS];
+};
+
+static void zc_live_add(struct zc_session *s, void *arg)
+{
+	struct zc_live *l = arg;
+
+	if (l->n < ZC_SIDS)
+		l->s[l->n++] = s;
+	else
+		l->overflow = true;
+}
+
+static bool zc_sids_has(const struct zc_sids *ids, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZC_SIDS; i++)
+		if (READ_ONCE(ids->id[i]) == id)
+			return true;
+	return false;
+}
+
+/*
+ * Add the live sessions of @l to @ids. Context: under the lock of the
+ * table @ids is in. Return: false if one did not fit.
+ */
+static bool zc_sids_merge(struct zc_sids *ids, const struct zc_live *l)
+{
+	bool fit = !l->overflow;
+	unsigned int i, j;
+
+	for (i = 0; i < l->n; i++) {
+		struct zc_session *s = l->s[i];
+
+		if (READ_ONCE(s->dead) || zc_sids_has(ids, s->id))
+			continue;
+		for (j = 0; j < ZC_SIDS && ids->id[j]; j++)
+			;
+		if (j == ZC_SIDS)
+			fit = false;
+		else
+			WRITE_ONCE(ids->id[j], s->id);
+	}
+	return fit;
+}
+
+/* Drop @id from @ids. Return: whether @ids is empty now. */
+static bool zc_sids_drop(struct zc_sids *ids, u32 id)
+{
+	bool empty = true;
+	unsigned int i;
+
+	for (i = 0; i < ZC_SIDS; i++) {
+		if (ids->id[i] == id)
+			WRITE_ONCE(ids->id[i], 0);
+		if (ids->id[i])
+			empty = false;
+	}
+	return empty;
+}
+
+/* Whether @l's live sessions are all in @ids already. */
+static bool zc_sids_cover(const struct zc_sids *ids, const struct zc_live *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!zc_sids_has(ids, l->s[i]->id))
+			return false;
+	return true;
+}
+
+/**
+ * zc_sids_charge() - call @fn for every live session of a set
+ * @ids: session ids, 0 for an unused slot
+ * @fn: called with each session
+ * @arg: passed to @fn
+ *
+ * Context: under rcu_read_lock() or with preemption disabled.
+ */
+void zc_sids_charge(const struct zc_sids *ids,
+		    void (*fn)(struct zc_session *s, void *arg), void *arg)
+{
+	struct zc_session *s;
+	unsigned int i;
+
+	for (i = 0; i < ZC_SIDS; i++) {
+		s = zc_session_rcu(READ_ONCE(ids->id[i]));
+		if (s)
+			fn(s, arg);
+	}
+}
+
+/**
+ * zc_sids_empty() - whether a set names no session
+ * @ids: session ids
+ *
+ * Return: true if every slot is 0.
+ */
+bool zc_sids_empty(const struct zc_sids *ids)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZC_SIDS; i++)
+		if (READ_ONCE(ids->id[i]))
+			return false;
+	return true;
+}
 
 /* ---- followed thread groups ---- */
 
@@ -83,11 +212,15 @@ static void zc_follow_free_rcu(struct rcu_head *rcu)
 	kfree(f);
 }
 
-/* Context: any; @gfp must fit it. */
+/*
+ * Follow @pid in @s. Context: any; @gfp must fit it. Return: 0, -ENOMEM,
+ * -ENOSPC when @s follows max_follow processes, or -ESRCH when @s ended.
+ */
 static int zc_follow_add(struct zc_session *s, struct pid *pid, gfp_t gfp)
 {
 	struct zc_follow *f;
 	unsigned long flags;
+	int err = 0;
 
 	f = kzalloc(sizeof(*f), gfp);
 	if (!f)
@@ -96,16 +229,32 @@ static int zc_follow_add(struct zc_session *s, struct pid *pid, gfp_t gfp)
 	f->s = s;
 
 	spin_lock_irqsave(&zc_follow_lock, flags);
-	if (zc_nfollow >= ZC_FOLLOW_MAX) {
-		spin_unlock_irqrestore(&zc_follow_lock, flags);
+	/* zc_session_end() marks @s dead before it takes this lock. */
+	if (READ_ONCE(s->dead))
+		err = -ESRCH;
+	else if (s->nfollow >= READ_ONCE(zc_max_follow))
+		err = -ENOSPC;
+	if (!err) {
+		WRITE_ONCE(s->nfollow, s->nfollow + 1);
+		WRITE_ONCE(zc_nfollow, zc_nfollow + 1);
+		hash_add_rcu(zc_follow_tbl, &f->node, (unsigned long)pid);
+	}
+	spin_unlock_irqrestore(&zc_follow_lock, flags);
+	if (err) {
 		put_pid(f->pid);
 		kfree(f);
-		return -ENOSPC;
 	}
-	zc_nfollow++;
-	hash_add_rcu(zc_follow_tbl, &f->node, (unsigned long)pid);
-	spin_unlock_irqrestore(&zc_follow_lock, flags);
-	return 0;
+	return err;
+}
+
+/* Context: under zc_follow_lock. */
+static void zc_follow_del_locked(struct zc_follow *f)
+{
+	lockdep_assert_held(&zc_follow_lock);
+	hash_del_rcu(&f->node);
+	WRITE_ONCE(f->s->nfollow, f->s->nfollow - 1);
+	WRITE_ONCE(zc_nfollow, zc_nfollow - 1);
+	call_rcu(&f->rcu, zc_follow_free_rcu);
 }
 
 static void zc_follow_del_session(struct zc_session *s)
@@ -116,13 +265,9 @@ static void zc_follow_del_session(struct zc_session *s)
 	int bkt;
 
 	spin_lock_irqsave(&zc_follow_lock, flags);
-	hash_for_each_safe(zc_follow_tbl, bkt, tmp, f, node) {
-		if (f->s != s)
-			continue;
-		hash_del_rcu(&f->node);
-		zc_nfollow--;
-		call_rcu(&f->rcu, zc_follow_free_rcu);
-	}
+	hash_for_each_safe(zc_follow_tbl, bkt, tmp, f, node)
+		if (f->s == s)
+			zc_follow_del_locked(f);
 	spin_unlock_irqrestore(&zc_follow_lock, flags);
 }
 
@@ -150,10 +295,13 @@ void zc_charge_task(struct task_struct *t,
 static void zc_follow_child(struct zc_session *s, void *arg)
 {
 	struct task_struct *child = arg;
+	int err;
 
 	if (!(s->flags & ZCOPY_SESSION_FLAGS_CHILDREN))
 		return;
-	if (zc_follow_add(s, task_tgid(child), GFP_ATOMIC))
+	err = zc_follow_add(s, task_tgid(child), GFP_ATOMIC);
+	/* A session that ended meanwhile (-ESRCH) misses nothing. */
+	if (err && err != -ESRCH)
 		zc_stats_missed();
 }
 
@@ -172,6 +320,69 @@ void zc_follow_fork(struct task_struct *parent, struct task_struct *child)
 	zc_charge_task(parent, zc_follow_child, child);
 }
 
+/**
+ * zc_follow_exit() - stop following a thread group whose last task exits
+ * @t: an exiting task
+ *
+ * A session keeps its counters; it only stops holding an entry (and a
+ * struct pid) for a process that cannot run again.
+ *
+ * Context: the sched_process_exit tracepoint, in the exiting task.
+ */
+void zc_follow_exit(struct task_struct *t)
+{
+	struct pid *pid = task_tgid(t);
+	struct hlist_node *tmp;
+	struct zc_follow *f;
+	unsigned long flags;
+
+	/* do_exit() counts the group's tasks down before this tracepoint. */
+	if (!pid || atomic_read(&t->signal->live) || !READ_ONCE(zc_nfollow))
+		return;
+	spin_lock_irqsave(&zc_follow_lock, flags);
+	hash_for_each_possible_safe(zc_follow_tbl, f, tmp, node,
+				    (unsigned long)pid)
+		if (f->pid == pid)
+			zc_follow_del_locked(f);
+	spin_unlock_irqrestore(&zc_follow_lock, flags);
+}
+
+/**
+ * zc_follow_exec() - stop following a process that gained privileges
+ * @t: a task that has just exec'd a set-user-ID (or similar) program
+ *
+ * Sessions whose owner has no CAP_PERFMON let go of its thread group, as
+ * ptrace would lose its access.
+ *
+ * Context: the sched_process_exec tracepoint, in the exec'ing task.
+ */
+void zc_follow_exec(struct task_struct *t)
+{
+	struct pid *pid = task_tgid(t);
+	struct hlist_node *tmp;
+	struct zc_follow *f;
+	unsigned long flags;
+
+	if (!pid || !READ_ONCE(zc_nfollow))
+		return;
+	spin_lock_irqsave(&zc_follow_lock, flags);
+	hash_for_each_possible_safe(zc_follow_tbl, f, tmp, node,
+				    (unsigned long)pid)
+		if (f->pid == pid && !f->s->owner_perfmon)
+			zc_follow_del_locked(f);
+	spin_unlock_irqrestore(&zc_follow_lock, flags);
+}
+
+/**
+ * zc_followed_count() - processes followed over all sessions
+ *
+ * Return: the number of follow entries, possibly stale.
+ */
+unsigned int zc_followed_count(void)
+{
+	return READ_ONCE(zc_nfollow);
+}
+
 /* ---- sockets ---- */
 
 static struct zc_sockent *zc_sock_find(const struct sock *sk)
@@ -185,69 +396,85 @@ static struct zc_sockent *zc_sock_find(const struct sock *sk)
 }
 
 /**
- * zc_sock_owner() - the session a socket's traffic belongs to
+ * zc_sock_owner() - the sessions a socket's traffic belongs to
  * @sk: a socket, or NULL
+ * @out: set to the sessions' ids (all 0 for none)
  *
  * Context: under rcu_read_lock() or with preemption disabled.
- * Return: a session id, or 0.
+ * Return: whether a session claimed the socket (even one that ended).
  */
-u32 zc_sock_owner(const struct sock *sk)
+bool zc_sock_owner(const struct sock *sk, struct zc_sids *out)
 {
 	struct zc_sockent *e;
+	unsigned int i;
 
+	memset(out, 0, sizeof(*out));
 	if (!sk || hash_empty(zc_sock_tbl))
-		return 0;
+		return false;
 	e = zc_sock_find(sk);
-	return e ? READ_ONCE(e->sid) : 0;
-}
-
-static void zc_first_session(struct zc_session *s, void *arg)
-{
-	u32 *sid = arg;
-
-	if (!*sid)
-		*sid = s->id;
+	if (!e)
+		return false;
+	for (i = 0; i < ZC_SIDS; i++)
+		out->id[i] = READ_ONCE(e->sids.id[i]);
+	return true;
 }
 
 /**
- * zc_sock_claim() - give a socket to the session of the task sending on it
+ * zc_sock_claim() - give a socket to the sessions of the task sending on it
  * @sk: the socket
+ *
+ * Every session following the task gets the socket's traffic, up to
+ * ZC_SIDS sessions per socket; a socket already claimed is shared with
+ * the task's sessions that do not have it yet.
  *
  * Context: a send path in process context, preemption disabled.
  */
 void zc_sock_claim(struct sock *sk)
 {
-	struct zc_sockent *e;
+	struct zc_sockent *e, *n = NULL;
+	struct zc_live l = {};
 	unsigned long flags;
-	u32 sid = 0;
+	bool fit = true;
 
-	zc_charge_task(current, zc_first_session, &sid);
-	if (!sid || zc_sock_find(sk))
+	zc_charge_task(current, zc_live_add, &l);
+	if (!l.n)
 		return;
-
-	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	e = zc_sock_find(sk);
+	if (e && !l.overflow && zc_sids_cover(&e->sids, &l))
+		return;
 	if (!e) {
-		zc_stats_missed();
-		return;
+		n = kzalloc(sizeof(*n), GFP_ATOMIC);
+		if (!n) {
+			zc_stats_missed();
+			return;
+		}
+		n->sk = sk;
 	}
-	e->sk = sk;
-	e->sid = sid;
 
 	spin_lock_irqsave(&zc_sock_lock, flags);
-	if (zc_sock_find(sk) || zc_nsock >= ZC_SOCK_MAX) {
-		if (zc_nsock >= ZC_SOCK_MAX)
-			zc_stats_missed();
-		spin_unlock_irqrestore(&zc_sock_lock, flags);
-		kfree(e);
-		return;
+	e = zc_sock_find(sk);
+	if (!e && n && zc_nsock < ZC_SOCK_MAX) {
+		/* Checked under the lock: no dead session gets in. */
+		fit = zc_sids_merge(&n->sids, &l);
+		if (!zc_sids_empty(&n->sids)) {
+			zc_nsock++;
+			hash_add_rcu(zc_sock_tbl, &n->node, (unsigned long)sk);
+			n = NULL;
+		}
+	} else if (e) {
+		fit = zc_sids_merge(&e->sids, &l);
+	} else {
+		fit = false;
 	}
-	zc_nsock++;
-	hash_add_rcu(zc_sock_tbl, &e->node, (unsigned long)sk);
 	spin_unlock_irqrestore(&zc_sock_lock, flags);
+	kfree(n);
+	if (!fit)
+		zc_stats_missed();
 }
 
 static void zc_sock_del_locked(struct zc_sockent *e)
 {
+	lockdep_assert_held(&zc_sock_lock);
 	hash_del_rcu(&e->node);
 	zc_nsock--;
 	kfree_rcu(e, rcu);
@@ -273,6 +500,7 @@ void zc_sock_release(const struct sock *sk)
 	spin_unlock_irqrestore(&zc_sock_lock, flags);
 }
 
+/* Drop session @sid from every socket; @sid 0 drops every socket. */
 static void zc_sock_del_session(u32 sid)
 {
 	struct hlist_node *tmp;
@@ -282,7 +510,7 @@ static void zc_sock_del_session(u32 sid)
 
 	spin_lock_irqsave(&zc_sock_lock, flags);
 	hash_for_each_safe(zc_sock_tbl, bkt, tmp, e, node)
-		if (e->sid == sid)
+		if (!sid || zc_sids_drop(&e->sids, sid))
 			zc_sock_del_locked(e);
 	spin_unlock_irqrestore(&zc_sock_lock, flags);
 }
@@ -291,77 +519,98 @@ static void zc_sock_del_session(u32 sid)
 
 /*
  * The entry holding @bio, or with @or_free the first free entry of its
- * probe sequence if it holds none. Context: under zc_bio_lock.
+ * probe sequence if it holds none. Context: under zc_bio_lock, or for a
+ * lookup of a bio that cannot be claimed or released meanwhile.
  */
 static struct zc_bioent *zc_bio_find(const struct bio *bio, bool or_free)
 {
 	unsigned int i, slot = hash_ptr(bio, ilog2(ZC_BIO_SLOTS));
 
-	lockdep_assert_held(&zc_bio_lock);
 	for (i = 0; i < ZC_BIO_PROBES; i++) {
 		struct zc_bioent *e = &zc_bio_tbl[(slot + i) % ZC_BIO_SLOTS];
+		/* Pairs with the release in zc_bio_claim(). */
+		const struct bio *b = smp_load_acquire(&e->bio);
 
-		if (e->bio == bio || (or_free && !e->bio))
+		if (b == bio || (or_free && !b))
 			return e;
 	}
 	return NULL;
 }
 
 /**
- * zc_bio_claim() - give a bio to the session of the task queueing it
+ * zc_bio_claim() - give a bio to the sessions of the task queueing it
  * @bio: the bio
  *
  * Context: the block_bio_queue tracepoint, in the submitter's context.
  */
 void zc_bio_claim(const struct bio *bio)
 {
+	struct zc_live l = {};
 	struct zc_bioent *e;
 	unsigned long flags;
-	u32 sid = 0;
+	bool fit = false;
 
 	if (!in_task())
 		return;
-	zc_charge_task(current, zc_first_session, &sid);
-	if (!sid)
+	zc_charge_task(current, zc_live_add, &l);
+	if (!l.n)
 		return;
 
 	spin_lock_irqsave(&zc_bio_lock, flags);
 	e = zc_bio_find(bio, true);
-	if (e) {
-		e->bio = bio;
-		e->sid = sid;
+	if (e && e->bio == bio) {
+		fit = zc_sids_merge(&e->sids, &l);
+	} else if (e) {
+		fit = zc_sids_merge(&e->sids, &l);
+		if (!zc_sids_empty(&e->sids)) {
+			zc_nbio++;
+			/* The sessions are visible before the bio is. */
+			smp_store_release(&e->bio, bio);
+		}
 	}
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
-	if (!e)
+	if (!fit)
 		zc_stats_missed();
 }
 
 /**
- * zc_bio_owner() - the session a bio was queued by
+ * zc_bio_owner() - the sessions a bio was queued by
  * @bio: the bio, or NULL
+ * @out: set to the sessions' ids (all 0 for none)
+ *
+ * Lock-free: a bio is claimed before it is issued and released when it
+ * completes, neither of which can run concurrently with its issue.
  *
  * Context: any.
- * Return: a session id, or 0.
  */
-u32 zc_bio_owner(const struct bio *bio)
+void zc_bio_owner(const struct bio *bio, struct zc_sids *out)
 {
 	struct zc_bioent *e;
-	unsigned long flags;
-	u32 sid = 0;
+	unsigned int i;
 
-	if (!bio)
-		return 0;
-	spin_lock_irqsave(&zc_bio_lock, flags);
+	memset(out, 0, sizeof(*out));
+	if (!bio || !READ_ONCE(zc_nbio))
+		return;
 	e = zc_bio_find(bio, false);
 	if (e)
-		sid = e->sid;
-	spin_unlock_irqrestore(&zc_bio_lock, flags);
-	return sid;
+		for (i = 0; i < ZC_SIDS; i++)
+			out->id[i] = READ_ONCE(e->sids.id[i]);
+}
+
+static void zc_bio_free_locked(struct zc_bioent *e)
+{
+	lockdep_assert_held(&zc_bio_lock);
+	memset(&e->sids, 0, sizeof(e->sids));
+	WRITE_ONCE(e->bio, NULL);
+	zc_nbio--;
 }
 
 /**
  * zc_bio_release() - forget a completed bio
  * @bio: the bio
+ *
+ * Lock-free when no bio is claimed, or when this one is not: only a bio
+ * that a session claimed takes the table's lock.
  *
  * Context: any (completion runs in interrupt context).
  */
@@ -370,15 +619,16 @@ void zc_bio_release(const struct bio *bio)
 	struct zc_bioent *e;
 	unsigned long flags;
 
+	if (!READ_ONCE(zc_nbio) || !zc_bio_find(bio, false))
+		return;
 	spin_lock_irqsave(&zc_bio_lock, flags);
 	e = zc_bio_find(bio, false);
-	if (e) {
-		e->bio = NULL;
-		e->sid = 0;
-	}
+	if (e)
+		zc_bio_free_locked(e);
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
 }
 
+/* Drop session @sid from every bio; @sid 0 drops every bio. */
 static void zc_bio_del_session(u32 sid)
 {
 	unsigned long flags;
@@ -386,10 +636,10 @@ static void zc_bio_del_session(u32 sid)
 
 	spin_lock_irqsave(&zc_bio_lock, flags);
 	for (i = 0; i < ZC_BIO_SLOTS; i++) {
-		if (zc_bio_tbl[i].sid == sid) {
-			zc_bio_tbl[i].bio = NULL;
-			zc_bio_tbl[i].sid = 0;
-		}
+		struct zc_bioent *e = &zc_bio_tbl[i];
+
+		if (e->bio && (!sid || zc_sids_drop(&e->sids, sid)))
+			zc_bio_free_locked(e);
 	}
 	spin_unlock_irqrestore(&zc_bio_lock, flags);
 }
@@ -509,20 +759,98 @@ static void zc_sample_fn(struct work_struct *work)
 	schedule_delayed_work(&s->sample_work, msecs_to_jiffies(s->sample_ms));
 }
 
+static unsigned int zc_max_user_sessions = 4;
+module_param_named(max_user_sessions, zc_max_user_sessions, uint, 0644);
+MODULE_PARM_DESC(max_user_sessions,
+		 "Most sessions one user may own at once, unless CAP_SYS_ADMIN (default 4)");
+
+/*
+ * Who may follow a process without CAP_PERFMON, in the spirit of
+ * perf_event_paranoid: 2 (default) nobody; 1 a user, the processes it may
+ * ptrace-read (its own); 0 the same, and the global counters too.
+ */
+int zc_paranoid = 2;
+module_param_named(paranoid, zc_paranoid, int, 0644);
+MODULE_PARM_DESC(paranoid,
+		 "2: following needs CAP_PERFMON; 1: users may follow the processes they may ptrace; 0: and read the global counters (default 2)");
+
+/**
+ * zc_perfmon() - whether the current task may see everything zcopy counts
+ *
+ * Return: true with CAP_PERFMON or CAP_SYS_ADMIN in the initial user
+ * namespace.
+ */
+bool zc_perfmon(void)
+{
+	return perfmon_capable();
+}
+
+/*
+ * Whether the current task may inspect @task: the checks of
+ * ptrace_may_access(task, PTRACE_MODE_READ_FSCREDS), which modules cannot
+ * call (it is not exported), but for its LSM hook. The caller's fsuid and
+ * fsgid must be all of @task's ids, or it needs CAP_SYS_PTRACE in @task's
+ * user namespace; and @task must be dumpable (not running a set-user-ID
+ * program, say) or the caller hold CAP_SYS_PTRACE over its memory.
+ */
+static bool zc_may_inspect(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = (uid_eq(cred->fsuid, tcred->euid) &&
+	      uid_eq(cred->fsuid, tcred->suid) &&
+	      uid_eq(cred->fsuid, tcred->uid) &&
+	      gid_eq(cred->fsgid, tcred->egid) &&
+	      gid_eq(cred->fsgid, tcred->sgid) &&
+	      gid_eq(cred->fsgid, tcred->gid)) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+	task_lock(task);
+	ok = zc_task_dumpable(task);
+	task_unlock(task);
+	return ok;
+}
+
+/*
+ * The thread group of @nr, if the current task may follow it: it must be
+ * allowed to inspect it (ptrace read access, as perf_event_open asks),
+ * and hold CAP_PERFMON unless the paranoid parameter lets users follow
+ * their own processes.
+ */
 static struct pid *zc_target_pid(pid_t nr, const char **why, int *err)
 {
 	struct task_struct *task;
 	struct pid *pid = NULL;
 
+	if (READ_ONCE(zc_paranoid) > 1 && !zc_perfmon()) {
+		*why = "following a process needs CAP_PERFMON (or the paranoid parameter at 1)";
+		*err = -EPERM;
+		return NULL;
+	}
 	rcu_read_lock();
 	task = pid_task(find_vpid(nr), PIDTYPE_PID);
 	if (task)
-		pid = get_pid(task_tgid(task));
+		get_task_struct(task);
 	rcu_read_unlock();
-	if (!pid) {
+	if (!task) {
 		*why = "no such process";
 		*err = -ESRCH;
+		return NULL;
 	}
+	if (!zc_may_inspect(task)) {
+		*why = "no permission to inspect that process (ptrace read access)";
+		*err = -EACCES;
+	} else {
+		pid = get_pid(task_tgid(task));
+	}
+	put_task_struct(task);
 	return pid;
 }
 
@@ -539,6 +867,7 @@ static int zc_session_fill(struct zc_session *s,
 	s->owner_net = args->owner_net;
 	s->owner_pid = task_tgid_vnr(current);
 	s->owner_uid = current_uid();
+	s->owner_perfmon = zc_perfmon();
 	s->start_ns = ktime_get_ns();
 	s->ndevfilter = args->ndevfilter;
 	for (i = 0; i < args->ndevfilter; i++)
@@ -550,11 +879,26 @@ static int zc_session_fill(struct zc_session *s,
 	return zc_counters_init(&s->counters);
 }
 
+/* Context: under zc_lock. */
+static unsigned int zc_user_sessions(kuid_t uid)
+{
+	struct zc_session *s;
+	unsigned int n = 0;
+
+	list_for_each_entry(s, &zc_sessions, node)
+		if (uid_eq(s->owner_uid, uid))
+			n++;
+	return n;
+}
+
 /**
  * zc_session_new() - create a session and arm the probes if needed
  * @args: what to follow and who owns the session
  * @why: set to a message for the user on failure
  * @err: set to a negative errno on failure
+ *
+ * Every step that can fail comes before the probes are armed, and arming
+ * is undone with the rest if it fails: a failed creation changes nothing.
  *
  * Context: process context; takes zc_lock.
  * Return: the session with a reference for the caller, or NULL.
@@ -585,13 +929,11 @@ struct zc_session *zc_session_new(const struct zc_session_args *args,
 		*err = -ENOSPC;
 		goto err_unlock;
 	}
-	if (!zc_is_armed) {
-		*err = zc_probes_arm();
-		if (*err) {
-			*why = "no probe could be registered on this kernel";
-			goto err_unlock;
-		}
-		WRITE_ONCE(zc_is_armed, true);
+	if (zc_user_sessions(s->owner_uid) >= READ_ONCE(zc_max_user_sessions) &&
+	    !capable(CAP_SYS_ADMIN)) {
+		*why = "too many sessions for this user (see max_user_sessions)";
+		*err = -EUSERS;
+		goto err_unlock;
 	}
 	id = idr_alloc_cyclic(&zc_session_ids, NULL, 1, INT_MAX, GFP_KERNEL);
 	if (id < 0) {
@@ -603,9 +945,26 @@ struct zc_session *zc_session_new(const struct zc_session_args *args,
 	zc_counters_reset(&s->counters);
 	*err = zc_follow_add(s, pid, GFP_KERNEL);
 	if (*err) {
-		*why = "too many followed processes";
+		*why = *err == -ENOSPC ?
+		       "too many followed processes (see the max_follow module parameter)" :
+		       "out of memory";
 		idr_remove(&zc_session_ids, id);
 		goto err_unlock;
+	}
+	if (!zc_is_armed) {
+		*err = zc_probes_arm();
+		if (*err) {
+			*why = "no probe could be registered on this kernel";
+			/* No probe ran: the follow entry had no reader. */
+			WRITE_ONCE(s->dead, true);
+			zc_follow_del_session(s);
+			idr_remove(&zc_session_ids, id);
+			mutex_unlock(&zc_lock);
+			put_pid(pid);
+			call_rcu(&s->rcu, zc_session_free_rcu);
+			return NULL;
+		}
+		WRITE_ONCE(zc_is_armed, true);
 	}
 	list_add_tail_rcu(&s->node, &zc_sessions);
 	WRITE_ONCE(zc_nsessions, zc_nsessions + 1);
@@ -749,10 +1108,33 @@ void zc_sessions_end_all(enum zcopy_end_reason reason)
 	}
 }
 
+/* Entries nothing should have left behind; counted, then freed. */
+static void zc_tables_purge(void)
+{
+	struct hlist_node *tmp;
+	struct zc_follow *f;
+	unsigned long flags;
+	unsigned int n = 0;
+	int bkt;
+
+	spin_lock_irqsave(&zc_follow_lock, flags);
+	hash_for_each_safe(zc_follow_tbl, bkt, tmp, f, node) {
+		zc_follow_del_locked(f);
+		n++;
+	}
+	spin_unlock_irqrestore(&zc_follow_lock, flags);
+	n += zc_nsock + zc_nbio;
+	zc_sock_del_session(0);
+	zc_bio_del_session(0);
+	if (n)
+		pr_warn("zcopy: %u table entries outlived their sessions\n", n);
+}
+
 /**
- * zc_session_exit() - end every session and remove the probes
+ * zc_session_exit() - end every session, empty the tables, remove the probes
  *
- * Context: module exit, once no new session can be created.
+ * Context: module exit (or a failed init), once no new session can be
+ * created.
  */
 void zc_session_exit(void)
 {
@@ -763,6 +1145,7 @@ void zc_session_exit(void)
 		zc_probes_disarm();
 		zc_is_armed = false;
 	}
+	zc_tables_purge();
 	rcu_barrier();
 	idr_destroy(&zc_session_ids);
 }

@@ -5,8 +5,9 @@
  * Counters are per-CPU and updated with this_cpu_*() operations, which are
  * safe against interrupts on the local CPU; readers sum the CPUs. Sites
  * and devices are small append-only tables: an entry, once published, is
- * never changed (but for a device's label) until the module goes away, so
- * the hot path reads them without locks.
+ * never changed on the hot path (but for a device's label) until the
+ * module goes away, so the hot path reads them without locks. Sites are
+ * raw return addresses; they get their names when they are read.
  */
 #include <linux/kallsyms.h>
 #include <linux/slab.h>
@@ -155,31 +156,70 @@ static void zc_site_name(char *buf, unsigned long ip)
 	strscpy(buf, sym, ZC_SITE_NAME_LEN);
 }
 
-static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
+static const char *const zc_wrappers[] = {
+	"copy_page_to_iter",
+	"copy_page_from_iter",
+};
+
+/*
+ * What the hot path must know of a new site's function. One symbol lookup
+ * per site the table takes, ZC_MAX_SITES in the module's life at most.
+ */
+static u8 zc_site_flags(unsigned long ip, u8 prim)
 {
 	char func[ZC_SITE_NAME_LEN];
-	unsigned long flags;
 	unsigned int i;
-	int id = -ENOSPC;
+	u8 flags = 0;
 
 	zc_site_name(func, ip);
+	for (i = 0; i < ARRAY_SIZE(zc_wrappers); i++)
+		if (!strcmp(func, zc_wrappers[i]))
+			flags |= ZC_SITE_WRAPPER;
+	if (!strcmp(func, zc_prim_name(prim)))
+		flags |= ZC_SITE_SELF;
+	return flags;
+}
+
+/* Sites 0 to @n - 1 are published: they never change on the hot path. */
+static int zc_site_find(unsigned long ip, u8 prim, u8 kind, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (zc_sites[i].ip == ip && zc_sites[i].prim == prim &&
+		    zc_sites[i].kind == kind)
+			return i;
+	return -ENOENT;
+}
+
+static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
+{
+	/* Pairs with the release below: entries below n are complete. */
+	unsigned int n = smp_load_acquire(&zc_nsites);
+	unsigned long flags;
+	u8 sflags;
+	int id;
+
+	id = zc_site_find(ip, prim, kind, n);
+	if (id >= 0)
+		return id;
+	if (n >= ZC_MAX_SITES)
+		return -ENOSPC;
+	sflags = zc_site_flags(ip, prim);
 	spin_lock_irqsave(&zc_table_lock, flags);
-	for (i = 0; i < zc_nsites; i++) {
-		if (zc_sites[i].prim == prim && zc_sites[i].kind == kind &&
-		    !strcmp(zc_sites[i].func, func)) {
-			id = i;
-			goto out;
-		}
-	}
-	if (zc_nsites < ZC_MAX_SITES) {
-		memcpy(zc_sites[i].func, func, sizeof(func));
-		zc_sites[i].prim = prim;
-		zc_sites[i].kind = kind;
+	n = zc_nsites;
+	id = zc_site_find(ip, prim, kind, n);
+	if (id < 0 && n < ZC_MAX_SITES) {
+		zc_sites[n].ip = ip;
+		zc_sites[n].prim = prim;
+		zc_sites[n].kind = kind;
+		zc_sites[n].flags = sflags;
 		/* Publish the entry only once it is complete. */
-		smp_store_release(&zc_nsites, zc_nsites + 1);
-		id = i;
+		smp_store_release(&zc_nsites, n + 1);
+		id = n;
+	} else if (id < 0) {
+		id = -ENOSPC;
 	}
-out:
 	spin_unlock_irqrestore(&zc_table_lock, flags);
 	return id;
 }
@@ -190,8 +230,11 @@ out:
  * @prim: which primitive (a probe index)
  * @kind: enum zcopy_copy_kind
  *
+ * A per-CPU cache answers most calls; it keeps refusals too, so a full
+ * table costs no lock nor lookup on later copies from the same address.
+ *
  * Context: any; interrupts may be disabled.
- * Return: a site id, or a negative errno when the table is full.
+ * Return: a site id, or -ENOSPC when the table is full.
  */
 int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 {
@@ -207,19 +250,17 @@ int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 	if (e->ip == ret_ip && e->key == key) {
 		id = e->site;
 		local_irq_restore(flags);
-		return id;
+		return id < 0 ? -ENOSPC : id;
 	}
 	local_irq_restore(flags);
 
 	id = zc_site_find_or_add(ret_ip, prim, kind);
-	if (id < 0)
-		return id;
 
 	local_irq_save(flags);
 	e = this_cpu_ptr(&zc_ipcache[slot]);
 	e->ip = ret_ip;
 	e->key = key;
-	e->site = id;
+	e->site = id < 0 ? -1 : id;
 	local_irq_restore(flags);
 	return id;
 }
@@ -244,6 +285,63 @@ unsigned int zc_sites_count(void)
 const struct zc_site *zc_site(unsigned int id)
 {
 	return &zc_sites[id];
+}
+
+static unsigned int zc_nnamed;	/* sites named, under zc_lock */
+
+/**
+ * zc_sites_name() - name the sites that have no name yet
+ *
+ * Sites are found by return address: two calls from one function are two
+ * sites with one name. Each gets the first site of its name, primitive
+ * and kind as @canon, into which zc_sites_fold() adds its counts.
+ *
+ * Context: process context, under zc_lock.
+ * Return: the number of sites, all named.
+ */
+unsigned int zc_sites_name(void)
+{
+	unsigned int i, j, n = zc_sites_count();
+
+	lockdep_assert_held(&zc_lock);
+	for (i = zc_nnamed; i < n; i++) {
+		struct zc_site *site = &zc_sites[i];
+
+		zc_site_name(site->func, site->ip);
+		site->canon = i;
+		for (j = 0; j < i; j++) {
+			if (zc_sites[j].prim == site->prim &&
+			    zc_sites[j].kind == site->kind &&
+			    !strcmp(zc_sites[j].func, site->func)) {
+				site->canon = j;
+				break;
+			}
+		}
+	}
+	zc_nnamed = n;
+	return n;
+}
+
+/**
+ * zc_sites_fold() - add each site's counts to the first site of its name
+ * @t: counters read from a set
+ * @n: the sites named, from zc_sites_name()
+ *
+ * Context: under zc_lock, after zc_sites_name().
+ */
+void zc_sites_fold(struct zc_pcpu *t, unsigned int n)
+{
+	unsigned int i, c;
+
+	for (i = 0; i < n; i++) {
+		c = zc_sites[i].canon;
+		if (c == i)
+			continue;
+		t->site_bytes[c] += t->site_bytes[i];
+		t->site_calls[c] += t->site_calls[i];
+		t->site_bytes[i] = 0;
+		t->site_calls[i] = 0;
+	}
 }
 
 /**

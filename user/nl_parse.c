@@ -77,6 +77,7 @@ const char *zc_probe_type_name(uint32_t type)
 		[ZCOPY_PROBE_TYPE_FENTRY] = "fentry",
 		[ZCOPY_PROBE_TYPE_TRACEPOINT] = "tracepoint",
 		[ZCOPY_PROBE_TYPE_KPROBE] = "kprobe",
+		[ZCOPY_PROBE_TYPE_KRETPROBE] = "kretprobe",
 	};
 
 	return NAME_OF(n, type);
@@ -452,7 +453,7 @@ void zc_nl_perror(const struct zc_nl *nl, int err, const char *what)
 		zc_err("kernel module not loaded (load it with 'insmod zcopy.ko' "
 		       "or 'modprobe zcopy')");
 	} else if (err == -EPERM || err == -EACCES) {
-		zc_err("%s: %s: CAP_NET_ADMIN is needed (run as root)%s%s",
+		zc_err("%s: %s: CAP_PERFMON is needed (run as root)%s%s",
 		       what ? what : "netlink", strerror(-err),
 		       ext ? ": " : "", ext ? ext : "");
 	} else if (ext) {

@@ -474,62 +474,6 @@ TEST_F(dev, session_new_refusals)
 	ASSERT_EQ(0, zc_ioc_new(self->fd, getpid(), NULL));
 }
 
-/* What a process without CAP_NET_ADMIN got from the device. */
-static void zc_nocap_child(int wfd, pid_t other)
-{
-	int r[5] = { 0 };
-	int fd;
-
-	r[0] = zc_drop_cap(CAP_NET_ADMIN);
-	fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (!r[0] && fd < 0)
-		r[0] = -errno;
-	if (!r[0]) {
-		r[1] = zc_ioc_new(fd, other, NULL);
-		r[2] = ioctl(fd, ZCOPY_IOC_RESET) ? -errno : 0;
-		r[3] = zc_ioc_new(fd, getpid(), NULL);
-		r[4] = ioctl(fd, ZCOPY_IOC_RESET) ? -errno : 0;
-	}
-	if (write(wfd, r, sizeof(r)) != sizeof(r))
-		_exit(1);
-	_exit(0);
-}
-
-TEST_F(dev, no_cap_net_admin)
-{
-	int pfd[2], r[5];
-	pid_t pid;
-
-	ASSERT_EQ(0, pipe(pfd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		zc_nocap_child(pfd[1], self->child.pid);
-	close(pfd[1]);
-	ASSERT_EQ((ssize_t)sizeof(r), read(pfd[0], r, sizeof(r)));
-	close(pfd[0]);
-	waitpid(pid, NULL, 0);
-
-	ASSERT_EQ(0, r[0]) {
-		TH_LOG("dropping CAP_NET_ADMIN and opening %s: %s",
-		       ZC_DEV_PATH, zc_errname(r[0]));
-	}
-	ASSERT_EQ(-EPERM, r[1]) {
-		TH_LOG("SESSION_NEW for another process: expected %s, got %s",
-		       zc_errname(-EPERM), zc_errname(r[1]));
-	}
-	ASSERT_EQ(-EPERM, r[2]) {
-		TH_LOG("a global RESET: expected %s, got %s",
-		       zc_errname(-EPERM), zc_errname(r[2]));
-	}
-	ASSERT_EQ(0, r[3]) {
-		TH_LOG("SESSION_NEW for itself: %s", zc_errname(r[3]));
-	}
-	ASSERT_EQ(0, r[4]) {
-		TH_LOG("RESET of its own session: %s", zc_errname(r[4]));
-	}
-}
-
 TEST_F(dev, reset)
 {
 	struct zcopy_stats st;

@@ -370,7 +370,7 @@ static int zc_check_probe(struct __test_metadata *_metadata,
 	EXPECT_TRUE(p->has[ZCOPY_A_PROBE_NAME]);
 	EXPECT_NE(0, p->name[0]);
 	EXPECT_TRUE(p->has[ZCOPY_A_PROBE_TYPE]);
-	EXPECT_LE(p->type, (__u32)ZCOPY_PROBE_TYPE_KPROBE) {
+	EXPECT_LE(p->type, (__u32)ZCOPY_PROBE_TYPE_KRETPROBE) {
 		TH_LOG("probe %s has type %u", p->name, p->type);
 	}
 	EXPECT_TRUE(p->has[ZCOPY_A_PROBE_STATE]);

@@ -131,62 +131,6 @@ TEST_F(own, other_socket_keeps_its_sessions)
 	ASSERT_NL_OK(&self->query, zc_session_get(&self->query, other.id, NULL));
 }
 
-/*
- * Ownership is by port id and network namespace: a socket with the same
- * port id in another namespace neither owns the session nor ends it.
- */
-TEST_F(own, owner_is_per_netns)
-{
-	struct zc_sess mine, e;
-	int pfd[2], go[2], st;
-	__u32 id = 0;
-	pid_t pid;
-	char c;
-
-	ASSERT_NL_OK(&self->owner, zc_session_new(&self->owner, self->child.pid,
-						  0, 0, &mine));
-	ASSERT_EQ(0, pipe(pfd));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct zc_nl nl;
-		struct zc_sess s = { 0 };
-
-		/* Same port id as the owner, in a namespace of its own. */
-		if (unshare(CLONE_NEWNET) ||
-		    zc_nl_open_portid(&nl, self->owner.portid) ||
-		    zc_nl_resolve(&nl, "zcopy") ||
-		    zc_session_new(&nl, self->child.pid, 0, 0, &s))
-			s.id = 0;
-		if (write(pfd[1], &s.id, sizeof(s.id)) != sizeof(s.id) ||
-		    read(go[0], &c, 1) != 1)
-			_exit(1);
-		_exit(0);	/* closes its socket */
-	}
-	close(pfd[1]);
-	close(go[0]);
-	ASSERT_EQ((ssize_t)sizeof(id), read(pfd[0], &id, sizeof(id)));
-	close(pfd[0]);
-	ASSERT_NE(0U, id) {
-		TH_LOG("no session from a socket in another network namespace");
-	}
-
-	/* It goes with its socket; the owner's session stays. */
-	ASSERT_EQ(1, write(go[1], "x", 1));
-	close(go[1]);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_EQ(0, zc_wait_session_gone(&self->query, id, 2000));
-	ASSERT_EQ(0, zc_wait_ntf(&self->ntf, ZCOPY_CMD_SESSION_END_NTF, id, &e,
-				 2000));
-	ASSERT_EQ((__u32)ZCOPY_END_REASON_OWNER_CLOSED, e.end_reason);
-	usleep(200 * 1000);
-	ASSERT_NL_OK(&self->query, zc_session_get(&self->query, mine.id, NULL)) {
-		TH_LOG("a socket with port %u in another namespace ended session %u",
-		       self->owner.portid, mine.id);
-	}
-}
-
 TEST_F(own, session_del_notifies)
 {
 	struct zc_sess s, e;

@@ -133,7 +133,7 @@ def main():
             for p in m['probe']:
                 for k in ('name', 'type', 'state', 'hits', 'missed'):
                     expect(k in p, f'probe {p} lacks {k!r}')
-                expect(p['type'] in ('fentry', 'tracepoint', 'kprobe'), f'type {p["type"]!r}')
+                expect(p['type'] in ('fentry', 'tracepoint', 'kprobe', 'kretprobe'), f'type {p["type"]!r}')
                 expect(p['state'] in ('off', 'active', 'unavailable'), f'state {p["state"]!r}')
                 expect((p['state'] == 'unavailable') == ('reason' in p),
                        f'reason and state disagree in {p}')

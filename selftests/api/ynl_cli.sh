@@ -21,7 +21,7 @@ export ZCOPY_SPEC=${saved[2]:-${ZCOPY_SPEC:-$here/../../Documentation/netlink/sp
 
 skip_all() { printf 'TAP version 13\n1..0 # SKIP %s\n' "$*"; exit 4; }
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (session-new needs CAP_NET_ADMIN)"
+[ "$(id -u)" = 0 ] || skip_all "needs root (session-new needs CAP_PERFMON)"
 [ -d /sys/module/zcopy ] || skip_all "zcopy.ko is not loaded"
 command -v python3 >/dev/null ||
 	{ printf 'TAP version 13\n1..1\nnot ok 1 python3 runs the ynl CLI\n# no python3\n'; exit 1; }

@@ -102,6 +102,9 @@ int zc_parse_stats(const struct nlmsghdr *nlh, struct zc_stats *st)
 		case ZCOPY_A_MAX_SESSIONS:
 			st->max_sessions = zc_attr_u32(a);
 			break;
+		case ZCOPY_A_FOLLOWED:
+			st->followed = zc_attr_u32(a);
+			break;
 		case ZCOPY_A_COUNTERS:
 			if (zc_parse_ctrs(a, &st->ctr))
 				return -EBADMSG;
@@ -148,6 +151,12 @@ int zc_parse_sess(const struct nlmsghdr *nlh, struct zc_sess *s)
 			break;
 		case ZCOPY_A_OWNER_PID:
 			s->owner_pid = zc_attr_u32(a);
+			break;
+		case ZCOPY_A_FOLLOWED:
+			s->followed = zc_attr_u32(a);
+			break;
+		case ZCOPY_A_DEVICE:
+			s->ndevices++;
 			break;
 		case ZCOPY_A_END_REASON:
 			s->end_reason = zc_attr_u32(a);

@@ -25,6 +25,7 @@ struct zc_stats {
 	__u8 armed;
 	__u32 sessions;
 	__u32 max_sessions;
+	__u32 followed;
 	struct zc_ctrs ctr;
 	unsigned int nsites;
 	unsigned int ndevices;
@@ -37,6 +38,8 @@ struct zc_sess {
 	__u32 flags;
 	__u32 sample_ms;
 	__u32 owner_pid;
+	__u32 followed;
+	unsigned int ndevices;
 	__u32 end_reason;
 	__u64 elapsed_ns;
 	unsigned int ndevfilter;

@@ -336,11 +336,28 @@ int zc_param_read(const char *name, char *buf, size_t len)
 	return zc_read_line(path, buf, len);
 }
 
+/* Set a writable parameter of the loaded module; 0 or a negative errno. */
+int zc_param_write(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), ZC_SYSFS "/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 /* The loaded module's parameters as insmod arguments, to restore them. */
 int zc_module_params(char *buf, size_t len)
 {
 	static const char *const names[] = {
-		"max_sessions", "dev_mode", "disarm_delay_ms",
+		"max_sessions", "dev_mode", "disarm_delay_ms", "max_follow",
+		"max_user_sessions", "paranoid",
 	};
 	size_t used = 0;
 	unsigned int i;

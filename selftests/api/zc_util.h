@@ -53,5 +53,6 @@ int zc_module_reload(const char *path, const char *params,
 int zc_module_params(char *buf, size_t len);
 int zc_read_line(const char *path, char *buf, size_t len);
 int zc_param_read(const char *name, char *buf, size_t len);
+int zc_param_write(const char *name, const char *val);
 
 #endif /* ZC_UTIL_H */

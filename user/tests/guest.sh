@@ -58,7 +58,7 @@ DISK=${ZCOPY_DISK_DEV#/dev/}
 "$ZCOPY" probes -j >"$T/probes.json"
 ok $? "probes -j"
 py "probes: every probe has a name, type and state" "$T/probes.json" \
-	"assert d['probes'] and all(p['name'] and p['type'] in ('fentry','tracepoint','kprobe') and p['state'] in ('off','active','unavailable') for p in d['probes'])"
+	"assert d['probes'] and all(p['name'] and p['type'] in ('fentry','tracepoint','kprobe','kretprobe') and p['state'] in ('off','active','unavailable') for p in d['probes'])"
 "$ZCOPY" stats -j >"$T/stats.json"
 py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_sessions'] > 0"
 

@@ -172,7 +172,7 @@ static void test_run_eperm(void)
 	rc = capture(cmd_run, 7, argv);
 	fake_new_err = 0;
 	is_int(rc, 1, "run without permission: exit 1");
-	has_str(slurp(err_path), "session-new: Operation not permitted: CAP_NET_ADMIN "
+	has_str(slurp(err_path), "session-new: Operation not permitted: CAP_PERFMON "
 		"is needed (run as root): needs CAP_NET_ADMIN", "run: EPERM explained");
 	is_int(fake_nlog, 1, "run: no get/del after a failed new");
 	ok(waitpid(-1, NULL, WNOHANG) <= 0, "run: the child was reaped");
@@ -242,7 +242,7 @@ static void test_demo_eperm(void)
 	is_int(capture(cmd_demo, 8, argv), 1, "demo without permission: exit 1");
 	fake_new_err = 0;
 	is_int(fake_nlog, 1, "demo: stops at the first refused session");
-	has_str(slurp(err_path), "CAP_NET_ADMIN is needed", "demo: says why");
+	has_str(slurp(err_path), "CAP_PERFMON is needed", "demo: says why");
 }
 
 /* Connect to @text; 0 or -errno. */

@@ -309,7 +309,7 @@ static void test_messages(void)
 	is_str(stderr_of(perror_module),
 	       "zcopy: kernel module not loaded (load it with 'insmod zcopy.ko' "
 	       "or 'modprobe zcopy')\n", "module-not-loaded message");
-	has_str(stderr_of(perror_eperm), "CAP_NET_ADMIN", "EPERM names the capability");
+	has_str(stderr_of(perror_eperm), "CAP_PERFMON", "EPERM names the capability");
 	has_str(stderr_of(perror_eperm), "needs admin", "EPERM keeps the kernel message");
 	is_str(stderr_of(perror_ext),
 	       "zcopy: session-new: pid 99 not found (No such process)\n",

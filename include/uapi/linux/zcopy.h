@@ -46,6 +46,7 @@ enum zcopy_probe_type {
 	ZCOPY_PROBE_TYPE_FENTRY = 0,
 	ZCOPY_PROBE_TYPE_TRACEPOINT = 1,
 	ZCOPY_PROBE_TYPE_KPROBE = 2,
+	ZCOPY_PROBE_TYPE_KRETPROBE = 3,
 };
 
 enum zcopy_probe_state {
@@ -82,6 +83,7 @@ enum {
 	ZCOPY_A_SITE,
 	ZCOPY_A_DEVICE,
 	ZCOPY_A_PROBE,
+	ZCOPY_A_FOLLOWED,
 
 	__ZCOPY_A_MAX,
 	ZCOPY_A_MAX = (__ZCOPY_A_MAX - 1)
