@@ -205,8 +205,12 @@ static void report_copies(FILE *f, const struct zc_run_res *r,
 		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]),
 		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]));
 	fprintf(f, "  syscalls      %" PRIu64 "  mode switches %" PRIu64
-		" (%s per call)\n", d->syscalls, d->mode_switches,
-		fmt_ratio(x, sizeof(x), d->mode_switches_per_call));
+		" (%s per call)%s\n", d->syscalls, d->mode_switches,
+		fmt_ratio(x, sizeof(x), d->mode_switches_per_call),
+		r->windowed ? " in the transfer loop" : "");
+	if (r->windowed)
+		fprintf(f, "                (then %" PRIu64 " after it, not counted: "
+			"fsync or drain, close, exit)\n", r->after_loop_syscalls);
 	fprintf(f, "  ctx switches  %" PRIu64 " (%" PRIu64 " voluntary, %"
 		PRIu64 " involuntary)\n", d->ctx_switches,
 		v[ZCOPY_COUNTER_CTX_SWITCHES_VOL], v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
@@ -246,7 +250,7 @@ void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r
 	fprintf(f, "zcopy run %s: %s -> %s, %s chunks, cache %s\n", d->method,
 		d->path, d->dest, fmt_bytes(sz, sizeof(sz), d->chunk), d->cache);
 	if (r->status != ZC_RUN_OK) {
-		fprintf(f, "  %s: %s\n", status_name(r->status), r->msg);
+		fprintf(f, "  %s\n", status_name(r->status));	/* why: stderr */
 		return;
 	}
 	fprintf(f, "  transferred   %s (%" PRIu64 " bytes) in %" PRIu64
@@ -351,7 +355,21 @@ void report_result_json(struct jw *w, const struct zc_run_res *r)
 	jw_u64(w, "calls", r->calls);
 	jw_u64(w, "elapsed_ns", r->elapsed_ns);
 	jw_u64(w, "retrans_bytes", r->retrans_bytes);
+	jw_u64(w, "unacked_bytes", r->unacked_bytes);
 	jw_dbl(w, "throughput_bps", report_rate(r), 0);
+	jw_str(w, "cache_note", r->cache[0] ? r->cache : NULL);
+	if (r->cache_resident != UINT64_MAX && strcmp(r->cache, "warm") &&
+	    r->cache[0]) {
+		jw_u64(w, "cache_pages", r->cache_pages);
+		jw_u64(w, "cache_resident_pages", r->cache_resident);
+	} else {
+		jw_null(w, "cache_pages");
+		jw_null(w, "cache_resident_pages");
+	}
+	if (r->windowed)
+		jw_u64(w, "syscalls_after_loop", r->after_loop_syscalls);
+	else
+		jw_null(w, "syscalls_after_loop");
 }
 
 void report_run_json(struct jw *w, const struct zc_run_desc *d,

@@ -217,32 +217,42 @@ static void stat_report(FILE *f, const struct stat_opts *o,
 	fprintf(f, "\n    %s elapsed\n\n", fmt_ns(el, sizeof(el), ns));
 }
 
-static FILE *report_file(void)
-{
-	FILE *f;
+/*
+ * Where the report goes: -o FILE, opened before anything runs so that a
+ * bad path fails first; else stderr, or stdout for -j (a document).
+ */
+static FILE *stat_out;
 
-	if (!stat_output)
-		return stderr;
-	f = fopen(stat_output, "w");
-	if (!f) {
-		zc_err("stat: %s: %s", stat_output, strerror(errno));
-		return stderr;
+static int open_report(const struct stat_opts *o)
+{
+	if (!stat_output) {
+		stat_out = o->json ? stdout : stderr;
+		return 0;
 	}
-	return f;
+	stat_out = fopen(stat_output, "we");
+	if (!stat_out) {
+		zc_err("stat: -o %s: %s", stat_output, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void close_report(void)
+{
+	if (stat_out && stat_out != stderr && stat_out != stdout)
+		fclose(stat_out);
+	stat_out = NULL;
 }
 
 static void finish(const struct stat_opts *o, struct zc_nl *nl, uint32_t id,
 		   uint64_t t0, int status)
 {
 	struct zc_info s = { 0 };
-	FILE *f;
 
 	if (zc_session_collect(nl, id, &s))
 		return;
-	f = report_file();
-	stat_report(f, o, &s, now_ns() - t0, status);
-	if (f != stderr)
-		fclose(f);
+	stat_report(stat_out, o, &s, now_ns() - t0, status);
+	fflush(stat_out);
 	zc_info_free(&s);
 }
 
@@ -361,9 +371,14 @@ int cmd_stat(int argc, char **argv)
 		stat_usage(stderr);
 		return ZC_EXIT_USAGE;
 	}
-	if (zc_nl_open_or_explain(&nl))
+	if (open_report(&o))
 		return ZC_EXIT_FAIL;
+	if (zc_nl_open_or_explain(&nl)) {
+		close_report();
+		return ZC_EXIT_FAIL;
+	}
 	ret = o.pid ? stat_pid(&o, &nl) : stat_command(&o, &nl);
 	zc_nl_close(&nl);
+	close_report();
 	return ret;
 }

@@ -24,7 +24,12 @@ int parse_size(const char *s, uint64_t *out);
 int parse_seconds(const char *s, double *out);
 int parse_u32(const char *s, uint32_t *out);
 int parse_onoff(const char *s, bool *on);
+#define ZC_MAX_ADDRS	8	/* addresses of a name that are tried */
+
 int parse_hostport(const char *s, bool port_only_ok, struct zc_addr *a);
+int parse_hostports(const char *s, bool port_only_ok, struct zc_addr *a,
+		    unsigned int max, unsigned int *n);
+const char *zc_resolve_error(void);
 void format_addr(const struct zc_addr *a, char *buf, size_t len);
 void addr_set_port(struct zc_addr *a, uint16_t port);
 uint16_t addr_port(const struct zc_addr *a);

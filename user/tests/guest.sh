@@ -52,7 +52,7 @@ py "probes: every probe has a name, type and state" "$T/probes.json" \
 py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_sessions'] > 0"
 
 # --- every SG-on method within the textbook ------------------------------
-"$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" >"$T/demo.json" 2>"$T/demo.err"
+"$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" --create >"$T/demo.json" 2>"$T/demo.err"
 ok $? "demo --check --sg on: every method within tolerance"
 sed 's/^/# /' "$T/demo.err"
 py "demo: the contract's fields, measured" "$T/demo.json" "
@@ -82,7 +82,7 @@ ip netns exec "$ZCOPY_PEER_NS" "$PYTHON" -c 'import socket,time
 s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7777)); s.listen(); time.sleep(60)' &
 L=$!
 sleep 1
-"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --file "$ZCOPY_DISK_DIR/big.dat" \
+"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --file "$ZCOPY_DISK_DIR/big.dat" --create \
 	--peer "$ZCOPY_PEER_ADDR:7777" >/dev/null 2>&1 &
 D=$!
 i=0

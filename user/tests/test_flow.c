@@ -31,7 +31,17 @@ static void put(struct zc_info *i, unsigned int c, uint64_t v)
 	i->counters.present |= 1ull << c;
 }
 
-/* read-write over a real NIC: two copies, disk + NIC DMA. */
+/* Is this session-get the window's, the child stopped after its loop? */
+static bool window_get(void)
+{
+	return fake_nlog && fake_log[fake_nlog - 1].state == 'T';
+}
+
+/*
+ * read-write over a real NIC: two copies, disk + NIC DMA. At the window
+ * (the child stopped after its loop): 2 calls per chunk and the kill()
+ * that stopped it; at the end, the teardown's calls on top.
+ */
 static void fill_rw(uint32_t id, struct zc_info *i)
 {
 	(void)id;
@@ -39,8 +49,8 @@ static void fill_rw(uint32_t id, struct zc_info *i)
 	put(i, ZCOPY_COUNTER_COPY_K2U_BYTES, MIB);
 	put(i, ZCOPY_COUNTER_DMA_TO_DEV_BYTES, MIB + 30000);
 	put(i, ZCOPY_COUNTER_DMA_FROM_DEV_BYTES, MIB);
-	put(i, ZCOPY_COUNTER_SYSCALLS, 40);
-	put(i, ZCOPY_COUNTER_CTX_SWITCHES_VOL, 3);
+	put(i, ZCOPY_COUNTER_SYSCALLS, window_get() ? 33 : 40);
+	put(i, ZCOPY_COUNTER_CTX_SWITCHES_VOL, window_get() ? 2 : 3);
 }
 
 /* Every demo row sees a warm zero-copy transfer: only some fit. */
@@ -101,14 +111,26 @@ static void start_sink(void)
 	close(lfd);
 }
 
-/* The lifecycle of one session in the log, from index @k. */
-static void check_lifecycle(unsigned int k, uint32_t flags, const char *what)
+/*
+ * The lifecycle of one session in the log, from index @k: new, then (for
+ * a transfer, @window) a get while the child is stopped after its loop,
+ * then a get once it is gone, then del.
+ */
+static void check_lifecycle(unsigned int k, uint32_t flags, bool window,
+			    const char *what)
 {
-	struct fake_call *n = &fake_log[k], *g = &fake_log[k + 1];
-	struct fake_call *d = &fake_log[k + 2];
+	struct fake_call *n = &fake_log[k], *w = &fake_log[k + 1];
+	struct fake_call *g = &fake_log[k + 1 + window];
+	struct fake_call *d = &fake_log[k + 2 + window];
 
-	ok(fake_nlog >= k + 3 && !strcmp(n->op, "new") && !strcmp(g->op, "get") &&
-	   !strcmp(d->op, "del"), "%s: new, get, del in order", what);
+	ok(fake_nlog >= k + 3 + window && !strcmp(n->op, "new") &&
+	   !strcmp(g->op, "get") && !strcmp(d->op, "del") &&
+	   (!window || !strcmp(w->op, "get")), "%s: new,%s get, del in order",
+	   what, window ? " get," : "");
+	if (window)
+		ok(w->state == 'T' && w->pid == n->pid,
+		   "%s: window read while the child is stopped after its loop (%c)",
+		   what, w->state ? w->state : '0');
 	ok(n->state == 'S', "%s: the child waits, unreleased, at session-new (%c)",
 	   what, n->state ? n->state : '0');
 	is_u64(n->flags, flags, "session flags");
@@ -131,13 +153,15 @@ static void test_run(void)
 	fake_fill = fill_rw;
 	rc = capture(cmd_run, 9, argv);
 	is_int(rc, 0, "run: exit 0");
-	check_lifecycle(0, 0, "run");
+	check_lifecycle(0, 0, true, "run");
 	s = slurp(out_path);
 	has_str(s, "transferred   1.00 MiB (1048576 bytes) in 16 calls", "run: bytes");
 	has_str(s, "cpu copies    2.00 per byte  (2.00 MiB: u2k 1.00 MiB, k2u 1.00 MiB",
 		"run: cpu copies from the session's counters");
 	has_str(s, "dma copies    2.03 per byte", "run: dma copies");
-	has_str(s, "syscalls      40  mode switches 80 (5.00 per call)", "run: syscalls");
+	has_str(s, "syscalls      32  mode switches 64 (4.00 per call) in the transfer loop",
+		"run: syscalls of the loop: the window less its closing kill()");
+	has_str(s, "(then 7 after it, not counted", "run: the teardown's calls apart");
 	has_str(s, "copy-u2k-bytes", "run: all counters listed");
 }
 
@@ -155,7 +179,8 @@ static void test_run_json(void)
 	has_str(s, "\"accounted\": true", "run -j: accounted");
 	has_str(s, "\"cpu_copy_bytes\": 2097152", "run -j: cpu bytes");
 	has_str(s, "\"cpu_copies\": 1.0000", "run -j: cpu copies of the whole 2M file");
-	has_str(s, "\"syscalls\": 40", "run -j: syscalls");
+	has_str(s, "\"syscalls\": 32", "run -j: syscalls of the loop");
+	has_str(s, "\"syscalls_after_loop\": 7", "run -j: and after it");
 }
 
 static void test_run_eperm(void)
@@ -188,7 +213,7 @@ static void test_stat(void)
 	fake_nlog = 0;
 	fake_fill = fill_rw;
 	is_int(capture(cmd_stat, 7, argv), 3, "stat: the command's exit status");
-	check_lifecycle(0, ZCOPY_SESSION_FLAGS_CHILDREN, "stat");
+	check_lifecycle(0, ZCOPY_SESSION_FLAGS_CHILDREN, false, "stat");
 	s = slurp(out_path);
 	has_str(s, "zcopy stat 'sh -c exit 3' (session ", "stat: names the command");
 	has_str(s, "1048576  copy-u2k-bytes", "stat: counters reported");
@@ -216,8 +241,8 @@ static void test_demo(void)
 	fake_nlog = 0;
 	fake_fill = fill_zero;
 	is_int(capture(cmd_demo, 11, argv), 1, "demo --check: exit 1 when off");
-	is_int(fake_nlog, 9, "demo: a session per row (3 rows, sendfile SG-off unavailable)");
-	check_lifecycle(3, 0, "demo row 2");
+	is_int(fake_nlog, 12, "demo: a session per row (3 rows, sendfile SG-off unavailable)");
+	check_lifecycle(4, 0, true, "demo row 2");
 	s = slurp(err_path);
 	has_str(s, "check failed: read-write: cpu copies 0.000, textbook 2",
 		"demo: names the method and value");
@@ -299,7 +324,7 @@ int main(void)
 	snprintf(file, sizeof(file), "%s/f", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	zc_prepare_file(file, 2 * MIB, false, &size, msg, sizeof(msg));
+	zc_prepare_file(file, 2 * MIB, ZC_FILE_CREATE, &size, msg, sizeof(msg));
 	test_sink_dual_stack();
 	start_sink();
 	test_run();
