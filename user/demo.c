@@ -428,6 +428,8 @@ static void demo_teardown(struct demo_ctx *c)
 		zc_err("demo: could not restore scatter-gather on %s: %s "
 		       "(fix with 'ethtool -K %s sg %s')", c->o->dev,
 		       strerror(-err), c->o->dev, c->nic_orig ? "on" : "off");
+	if (!err)
+		zc_nic_guard_release();
 	zc_nic_guard_kill_on_signal(0);
 	zc_sink_stop(c->sink);
 	for (i = 0; i < c->nrows; i++)

@@ -60,6 +60,7 @@ int zc_child_spawn(struct zc_child *c, zc_child_fn fn, void *arg, int close_fd)
 		signal(SIGINT, SIG_DFL);	/* not the parent's NIC guard */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		close(go[1]);
 		close(st[0]);
@@ -434,12 +435,12 @@ static double stall_timeout(const struct zc_run_cfg *cfg)
 }
 
 /*
- * The transfer. The session's window is the loop: the child is released
- * while it sleeps in read() on its go pipe (a call entered before the
- * session existed, so not counted), and it stops itself with one kill()
- * right after the loop; the parent reads the counters while it is stopped.
- * Syscalls are counted at entry, so the window holds the loop's calls and
- * that one kill(), which the parent takes off.
+ * The transfer. The session's window is the loop: the child stops itself
+ * (one kill(SIGSTOP)) when it is ready, the parent creates the session
+ * for it while it is stopped and resumes it (SIGCONT); after the loop it
+ * stops itself again, and the parent reads the counters while it is
+ * stopped. Syscalls are counted at entry, so the window holds the loop's
+ * calls and the second kill(), which the parent takes off.
  */
 static int xfer_child(void *arg, int go_fd, int st_fd)
 {
@@ -463,9 +464,9 @@ static int xfer_child(void *arg, int go_fd, int st_fd)
 		return 1;
 	}
 	strlcpy0(res->dest, dest, sizeof(res->dest));
+	close(go_fd);		/* the parent releases us with SIGCONT */
 	send_msg(st_fd, MSG_READY, 0, NULL, dest);
-	if (zc_child_wait_go(go_fd))
-		return 1;
+	syscall(SYS_kill, self, SIGSTOP);	/* the start of the window */
 	t0 = now_ns();		/* vDSO: no system call */
 	err = zc_xfer_run(&x);
 	elapsed = now_ns() - t0;
@@ -666,6 +667,21 @@ static void apply_window(struct zc_run_res *res, const struct window *w)
 	res->windowed = true;
 }
 
+/* Wait until the ready child has stopped itself; false if it died. */
+static bool wait_stopped(pid_t pid)
+{
+	siginfo_t si;
+	int r;
+
+	do {
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 || si.si_code != CLD_STOPPED)
+		return false;
+	return child_stopped(pid);	/* consume this stop */
+}
+
 /* Release the ready child under a session and collect the result. */
 static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 		   struct xfer_shared *sh, struct zc_run_res *res)
@@ -673,6 +689,13 @@ static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 	struct window w = { .res = res };
 	int err = 0;
 
+	if (!wait_stopped(c->pid)) {
+		zc_child_reap(c, NULL);
+		res_from_msg(res, &sh->result);
+		res->status = ZC_RUN_FAILED;
+		snprintf(res->msg, sizeof(res->msg), "the transfer process died");
+		return 0;
+	}
 	if (cfg->nl) {
 		err = zc_session_follow(cfg->nl, c->pid, NULL, &w.id);
 		if (err) {
@@ -682,7 +705,7 @@ static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 			return err;
 		}
 	}
-	zc_child_go(c);
+	kill(c->pid, SIGCONT);
 	wait_exit(cfg, c, sh, &w);
 	zc_child_reap(c, NULL);
 	if (!sh->result.type) {
