@@ -43,14 +43,21 @@ struct demo_opts {
 	bool check;
 };
 
+#define ZC_STAT_MAX_PIDS	64
+
 struct stat_opts {
 	bool json;
 	bool children;
 	uint32_t sample_ms;	/* session-sample notifications (watch --events) */
+	uint32_t interval_ms;	/* -I: print each interval's counts; 0: off */
+	uint64_t bytes;		/* --bytes: copies per byte of these; 0: off */
 	const char *devfilter[ZCOPY_MAX_DEVFILTER];
 	unsigned int n_devfilter;
-	pid_t pid;		/* 0: run a command */
-	double duration;	/* with pid; 0: until it exits or ^C */
+	pid_t pids[ZC_STAT_MAX_PIDS];	/* -p (and --cgroup's processes) */
+	unsigned int npids;
+	pid_t pid;		/* the first of them; 0: run a command */
+	const char *cgroup;	/* --cgroup PATH */
+	double duration;	/* with pids; 0: until they exit or ^C */
 	int argc;
 	char **argv;		/* the command */
 };
@@ -65,6 +72,7 @@ struct query_opts {
 	bool json;
 	bool events;
 	double interval;
+	bool interval_set;	/* -i given */
 	long count;		/* watch: samples; 0 = forever */
 	uint32_t session_id;
 };

@@ -175,7 +175,7 @@ static void test_demo(void)
 static void test_stat(void)
 {
 	char *v1[] = { "stat", "-j", "--", "ls", "-l", NULL };
-	char *v2[] = { "stat", "-c", "dd", "if=/dev/zero", NULL };
+	char *v2[] = { "stat", "--no-children", "dd", "if=/dev/zero", NULL };
 	struct stat_opts o;
 
 	is_int(stat_parse_args(5, v1, &o, err, sizeof(err)), 0, "stat: command");
@@ -184,7 +184,7 @@ static void test_stat(void)
 	is_str(o.argv[1], "-l", "stat: command options left alone");
 	is_int(stat_parse_args(4, v2, &o, err, sizeof(err)), 0,
 	       "stat: command without --");
-	ok(!o.children && o.argc == 2, "stat: -c");
+	ok(!o.children && o.argc == 2, "stat: --no-children");
 	is_str(o.argv[1], "if=/dev/zero", "stat: the command's argument");
 	is_int(PARSE(stat_parse_args, &o, "stat", "-p", "123", "-d", "1.5"), 0,
 	       "stat: -p -d");
@@ -192,6 +192,20 @@ static void test_stat(void)
 	is_dbl(o.duration, 1.5, 1e-9, "stat: duration");
 	is_int(PARSE(stat_parse_args, &o, "stat", "-p", "1", "--", "ls"), -EINVAL,
 	       "stat: pid and command");
+	is_int(PARSE(stat_parse_args, &o, "stat", "-c", "--", "ls"), -EINVAL,
+	       "stat: -c is --chunk elsewhere, not --no-children");
+	is_int(PARSE(stat_parse_args, &o, "stat", "-p", "10,11", "-p", "12", "-I",
+		     "500", "--bytes", "16M"), 0, "stat: several -p, -I, --bytes");
+	ok(o.npids == 3 && o.pids[0] == 10 && o.pids[2] == 12 && o.pid == 10,
+	   "stat: the three pids");
+	ok(o.interval_ms == 500 && o.bytes == 16ull << 20, "stat: -I and --bytes");
+	is_int(PARSE(stat_parse_args, &o, "stat", "-I", "5", "--", "ls"), -EINVAL,
+	       "stat: -I below 10 ms");
+	is_int(PARSE(stat_parse_args, &o, "stat", "--cgroup", "/sys/fs/cgroup/x",
+		     "-d", "2"), 0, "stat: --cgroup PATH");
+	is_str(o.cgroup, "/sys/fs/cgroup/x", "stat: the cgroup");
+	is_int(PARSE(stat_parse_args, &o, "stat", "--cgroup", "/x", "--", "ls"),
+	       -EINVAL, "stat: --cgroup and a command");
 	is_int(PARSE(stat_parse_args, &o, "stat"), -EINVAL, "stat: nothing");
 	is_int(PARSE(stat_parse_args, &o, "stat", "-d", "2", "--", "ls"), -EINVAL,
 	       "stat: -d without -p");
@@ -232,10 +246,15 @@ static void test_sink_query(void)
 	is_int(query_parse_args("stats", 2, ARGV("stats", "--events"), &q, err,
 				sizeof(err)), -EINVAL, "stats: --events refused");
 	has_str(err, "does not apply to 'stats'", "stats: says so");
-	is_int(query_parse_args("reset", 3, ARGV("reset", "-s", "7"), &q, err,
-				sizeof(err)), 0, "reset: -s");
+	is_int(query_parse_args("reset", 3, ARGV("reset", "-S", "7"), &q, err,
+				sizeof(err)), 0, "reset: -S");
 	is_u64(q.session_id, 7, "reset: session id");
-	is_int(query_parse_args("reset", 3, ARGV("reset", "-s", "0"), &q, err,
+	is_int(query_parse_args("watch", 3, ARGV("watch", "--session", "7"), &q, err,
+				sizeof(err)), 0, "watch: --session (a per-session watch)");
+	is_u64(q.session_id, 7, "watch: its id");
+	is_int(query_parse_args("reset", 3, ARGV("reset", "-s", "7"), &q, err,
+				sizeof(err)), -EINVAL, "reset: -s is --size elsewhere, not a session");
+	is_int(query_parse_args("reset", 3, ARGV("reset", "-S", "0"), &q, err,
 				sizeof(err)), -EINVAL, "reset: id 0");
 	is_int(query_parse_args("probes", 2, ARGV("probes", "extra"), &q, err,
 				sizeof(err)), -EINVAL, "probes: extra argument");

@@ -208,7 +208,8 @@ static void test_run_eperm(void)
 static void test_stat(void)
 {
 	char *argv[] = { "stat", "-o", out_path, "--", "sh", "-c", "exit 3", NULL };
-	char *argv_c[] = { "stat", "-c", "-j", "-o", out_path, "--", "true", NULL };
+	char *argv_c[] = { "stat", "--no-children", "-j", "-o", out_path, "--", "true",
+			   NULL };
 	char *argv_x[] = { "stat", "--", "/nonexistent/cmd", NULL };
 	char *s;
 
@@ -220,8 +221,8 @@ static void test_stat(void)
 	has_str(s, "zcopy stat 'sh -c exit 3' (session ", "stat: names the command");
 	has_str(s, "1048576  copy-u2k-bytes", "stat: counters reported");
 	fake_nlog = 0;
-	is_int(capture(cmd_stat, 7, argv_c), 0, "stat -c: exit 0");
-	is_u64(fake_log[0].flags, 0, "stat -c: children not followed");
+	is_int(capture(cmd_stat, 7, argv_c), 0, "stat --no-children: exit 0");
+	is_u64(fake_log[0].flags, 0, "stat --no-children: children not followed");
 	has_str(slurp(out_path), "\"exit_status\": 0", "stat -j: JSON report");
 	fake_nlog = 0;
 	is_int(capture(cmd_stat, 3, argv_x), 127, "stat: exec failure is 127");
