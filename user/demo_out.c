@@ -167,6 +167,10 @@ static void row_json(struct jw *w, const struct demo_row *r)
 	jw_obj_open(w, NULL);
 	jw_str(w, "method", r->m->name);
 	jw_str(w, "label", r->label);
+	if (res->accounted)
+		jw_u64(w, "session_id", res->info.session_id);
+	else
+		jw_null(w, "session_id");
 	if (r->sg_known)
 		jw_bool(w, "nic_sg", r->sg);
 	else
@@ -189,7 +193,7 @@ static void head_json(struct jw *w, const struct demo_ctx *c)
 	char peer[80];
 
 	demo_peer(c, peer, sizeof(peer));
-	jw_str(w, "kernel", c->kernel);
+	report_header_json(w, "demo", 0, c->kernel);
 	jw_str(w, "nic", c->o->dev);
 	if (c->nic_ok)
 		jw_bool(w, "nic_sg", c->nic_orig);
@@ -197,7 +201,7 @@ static void head_json(struct jw *w, const struct demo_ctx *c)
 		jw_null(w, "nic_sg");
 	jw_str(w, "file", c->o->x.file);
 	jw_u64(w, "file_bytes", c->file_bytes);
-	jw_u64(w, "chunk", c->o->x.chunk);
+	jw_u64(w, "chunk_bytes", c->o->x.chunk);
 	jw_str(w, "cache", c->o->x.cold ? "cold" : "warm");
 	jw_str(w, "peer", peer);
 	jw_str(w, "peer_ns", c->peer_ns);

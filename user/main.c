@@ -10,7 +10,7 @@
 
 #include "cmds.h"
 
-#define ZCOPY_VERSION	"0.1"
+#define ZCOPY_VERSION	ZC_TOOL_VERSION
 
 struct command {
 	const char *name;

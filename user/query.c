@@ -154,7 +154,8 @@ static void stats_json(const struct zc_info *s, bool pretty)
 
 	jw_init(&w, stdout, pretty);
 	jw_obj_open(&w, NULL);
-	jw_u64(&w, "version", s->version);
+	report_header_json(&w, "stats", 0, NULL);
+	jw_u64(&w, "family_version", s->version);
 	jw_bool(&w, "armed", s->armed);
 	jw_u64(&w, "sessions", s->sessions);
 	jw_u64(&w, "max_sessions", s->max_sessions);
@@ -247,6 +248,7 @@ int cmd_sessions(int argc, char **argv)
 	if (!err && o.json) {
 		jw_init(&w, stdout, true);
 		jw_obj_open(&w, NULL);
+		report_header_json(&w, "sessions", 0, NULL);
 		jw_arr_open(&w, "sessions");
 		for (i = 0; i < l.n; i++)
 			report_session_json(&w, &l.s[i]);
@@ -291,6 +293,7 @@ static void probes_json(const struct zc_info *p)
 
 	jw_init(&w, stdout, true);
 	jw_obj_open(&w, NULL);
+	report_header_json(&w, "probes", 0, NULL);
 	jw_arr_open(&w, "probes");
 	for (i = 0; i < p->n_probes; i++) {
 		const struct zc_probe *e = &p->probes[i];
@@ -360,17 +363,27 @@ static void watch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* "2026-12-02T05:01:02.345Z": when a sample or event was taken. */
+/* When a sample or event was taken. */
 static void timestamp(char *buf, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
+	report_timestamp(buf, len);
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)((unsigned long)ts.tv_nsec / 1000000 % 1000));
+/* An event of watch itself (idle, overrun), as one JSON line. */
+static void watch_note_json(const char *event, double interval)
+{
+	struct jw w;
+
+	jw_init(&w, stdout, false);
+	jw_obj_open(&w, NULL);
+	report_header_json(&w, "watch", 0, NULL);
+	jw_str(&w, "event", event);
+	if (interval > 0)
+		jw_dbl(&w, "interval_seconds", interval, 3);
+	else
+		jw_null(&w, "interval_seconds");
+	jw_obj_close(&w);
+	jw_finish(&w);
 }
 
 /* stdout went away (watch | head): stop quietly. */
@@ -469,13 +482,10 @@ static void watch_json(const struct zc_info *s, const char *ts, double dt,
 {
 	struct jw w;
 
+	(void)ts;
 	jw_init(&w, stdout, false);
 	jw_obj_open(&w, NULL);
-	jw_str(&w, "timestamp", ts);
-	if (o->session_id)
-		jw_u64(&w, "session_id", o->session_id);
-	else
-		jw_null(&w, "session_id");
+	report_header_json(&w, "watch", o->session_id, NULL);
 	if (dt > 0) {
 		jw_dbl(&w, "interval_seconds", dt, 3);
 		jw_dbl(&w, "cpu_copy_bytes_per_second", (double)dcpu / dt, 0);
@@ -571,13 +581,12 @@ static void event_json(const struct zc_info *ev)
 	char ts[64];
 	struct jw w;
 
-	timestamp(ts, sizeof(ts));
+	(void)ts;
 	jw_init(&w, stdout, false);
 	jw_obj_open(&w, NULL);
-	jw_str(&w, "timestamp", ts);
+	report_header_json(&w, "watch", ev->session_id, NULL);
 	jw_str(&w, "event", ev->cmd == ZCOPY_CMD_SESSION_END_NTF ?
 	       "session-end" : "session-sample");
-	jw_u64(&w, "session_id", ev->session_id);
 	jw_u64(&w, "pid", ev->pid);
 	if (ZC_HAS(ev, ZCOPY_A_END_REASON))
 		jw_str(&w, "end_reason", zc_end_reason_name(ev->end_reason));
@@ -628,7 +637,7 @@ static void overrun(const struct query_opts *o)
 	zc_warn("watch: events were lost: the socket's receive buffer "
 		"overflowed (ENOBUFS); going on");
 	if (o->json)
-		printf("{\"event\":\"overrun\"}\n");
+		watch_note_json("overrun", 0);
 }
 
 /*
@@ -654,8 +663,7 @@ static int watch_events(struct zc_nl *nl, const struct query_opts *o)
 		if (r == 0 && o->interval_set) {
 			timestamp(ts, sizeof(ts));
 			if (o->json)
-				printf("{\"timestamp\":\"%s\",\"event\":\"idle\","
-				       "\"interval_seconds\":%g}\n", ts, o->interval);
+				watch_note_json("idle", o->interval);
 			else
 				printf("%s  no events in %g s\n", ts, o->interval);
 		}

@@ -330,6 +330,7 @@ static void stat_report(FILE *f, const struct stat_opts *o,
 	if (o->json) {
 		jw_init(&w, f, !o->interval_ms);
 		jw_obj_open(&w, NULL);
+		report_header_json(&w, "stat", r->n == 1 ? s->session_id : 0, NULL);
 		jw_str(&w, "target", what);
 		jw_bool(&w, "children", o->children);
 		jw_i64(&w, "exit_status", o->npids ? -1 : exit_code(status));

@@ -228,6 +228,15 @@ s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.slee
 		check "i10: SG restored after SIG$sig" sh -c "ethtool -k $ZCOPY_DEV | grep -q '^scatter-gather: on'"
 		kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 	done
+	# Every command's JSON from the real module against the schema.
+	"$ZCOPY" stats -j >"$T/i10stats.json"
+	"$ZCOPY" probes -j >"$T/i10probes.json"
+	"$ZCOPY" stat -j -o "$T/i10stat.json" -- dd if="$G" of=/dev/null bs=1M 2>/dev/null
+	"$ZCOPY" watch -j -n 2 -i 0.2 >"$T/i10watch.json"
+	check "i10: run, demo, stat, stats, probes, watch -j: valid (zcopy.schema.json)" \
+		"$PYTHON" "$(dirname "$0")/schema_check.py" "$(dirname "$0")/../zcopy.schema.json" \
+		"$T/i10rw.json" "$T/i10demo.json" "$T/i10stat.json" "$T/i10stats.json" \
+		"$T/i10probes.json" "$T/i10watch.json"
 	rm -f "$G" "$ZCOPY_DISK_DIR/i10big.dat"
 }
 cli_issue10

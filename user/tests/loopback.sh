@@ -269,6 +269,11 @@ assert d["cache_note"].startswith("cold (all 1024 pages"), d
 EOF2
 ok $? "run --cold: all 1024 pages evicted (mincore), said in the JSON"
 
+"$PYTHON" "$(dirname "$0")/schema_check.py" "$(dirname "$0")/../zcopy.schema.json" \
+	"$T/run.json" "$T/demo.json" "$T/cold.json" "$T/odd.json" >"$T/schema.out" 2>&1
+ok $? "run -j, demo -j (the binary): valid against zcopy.schema.json"
+[ $? -ne 0 ] && sed 's/^/# /' "$T/schema.out"
+
 # --- failing well --------------------------------------------------------------
 WANT="cannot resolve 'no-such-host.invalid': " expect 2 \
 	"run: an unresolvable name gives the resolver's reason" -- \

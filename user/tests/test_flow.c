@@ -273,6 +273,62 @@ static void test_demo_eperm(void)
 	has_str(slurp(err_path), "CAP_NET_ADMIN is needed", "demo: says why");
 }
 
+/* Save what the last capture() printed on stdout as @dir/@name. */
+static void keep(const char *name, char *files, size_t len)
+{
+	char path[300];
+	int fd;
+	const char *s = slurp(out_path);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		write_full(fd, s, strlen(s));
+		close(fd);
+	}
+	strncat(files, " ", len - strlen(files) - 1);
+	strncat(files, path, len - strlen(files) - 1);
+}
+
+/* Every command's -j output validates against zcopy.schema.json. */
+static void test_schema(void)
+{
+	char peer[32], files[4096] = "", cmd[4400];
+	char *run_v[] = { "run", "read-write", "-j", "--file", file, "--size", "1M",
+			  "--peer", peer, NULL };
+	char *demo_v[] = { "demo", "-j", "--file", file, "--size", "1M", "--warm",
+			   "--methods", "read-write,sendfile", "--peer", peer, NULL };
+	char *stat_v[] = { "stat", "-j", "-o", out_path, "--", "true", NULL };
+	char *stats_v[] = { "stats", "-j", NULL };
+	char *sess_v[] = { "sessions", "-j", NULL };
+	char *probes_v[] = { "probes", "-j", NULL };
+	char *watch_v[] = { "watch", "-j", "-n", "2", "-i", "0.05", NULL };
+	int rc;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_fill = fill_rw;
+	ok(!capture(cmd_run, 9, run_v), "schema: run -j");
+	keep("run.json", files, sizeof(files));
+	ok(!capture(cmd_demo, 11, demo_v), "schema: demo -j");
+	keep("demo.json", files, sizeof(files));
+	ok(!capture(cmd_stat, 6, stat_v), "schema: stat -j");
+	keep("stat.json", files, sizeof(files));
+	ok(!capture(cmd_stats, 2, stats_v), "schema: stats -j");
+	keep("stats.json", files, sizeof(files));
+	ok(!capture(cmd_sessions, 2, sess_v), "schema: sessions -j");
+	keep("sessions.json", files, sizeof(files));
+	ok(!capture(cmd_probes, 2, probes_v), "schema: probes -j");
+	keep("probes.json", files, sizeof(files));
+	ok(!capture(cmd_watch, 6, watch_v), "schema: watch -j");
+	keep("watch.json", files, sizeof(files));
+	snprintf(cmd, sizeof(cmd), "%s tests/schema_check.py zcopy.schema.json%s",
+		 getenv("PYTHON") ? getenv("PYTHON") : "python3", files);
+	rc = system(cmd);
+	ok(rc == 0, "schema: every document is valid (%s)", cmd);
+	snprintf(cmd, sizeof(cmd), "rm -f%s", files);
+	ok(!system(cmd), "schema: documents removed");
+}
+
 /* Connect to @text; 0 or -errno. */
 static int try_connect(const char *text)
 {
@@ -336,6 +392,7 @@ int main(void)
 	test_stat();
 	test_demo();
 	test_demo_eperm();
+	test_schema();
 	kill(sink_pid, SIGTERM);
 	waitpid(sink_pid, NULL, 0);
 	unlink(file), unlink(out_path), unlink(err_path);
