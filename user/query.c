@@ -112,11 +112,21 @@ int query_parse_args(const char *cmd, int argc, char **argv,
 static void query_usage(const char *cmd, FILE *f)
 {
 	if (!strcmp(cmd, "watch"))
-		fputs("usage: zcopy watch [-i SECONDS] [-n COUNT] [--events] [-j]\n", f);
+		fputs("usage: zcopy watch [OPTIONS]   (q or ^C quits)\n"
+		      "  -i, --interval S       seconds between samples; with --events, idle lines (1)\n"
+		      "  -n, --count N          stop after N samples or events (never)\n"
+		      "  -e, --events           session-end and session-sample events (counters)\n"
+		      "  -S, --session ID       one session's counters or events (all, global)\n"
+		      "  -j, --json             one JSON object per line\n"
+		      "  -h, --help             this help\n", f);
 	else if (!strcmp(cmd, "reset"))
-		fputs("usage: zcopy reset [-s SESSION-ID]\n", f);
+		fputs("usage: zcopy reset [OPTIONS]   (changes the counters others read)\n"
+		      "  -S, --session ID       reset this session's counters (the global ones)\n"
+		      "  -h, --help             this help\n", f);
 	else
-		fprintf(f, "usage: zcopy %s [-j]\n", cmd);
+		fprintf(f, "usage: zcopy %s [OPTIONS]\n"
+			"  -j, --json             JSON on stdout\n"
+			"  -h, --help             this help\n", cmd);
 }
 
 /* Parse, open the client; returns -1 to go on, else the exit code. */

@@ -89,6 +89,28 @@ WANT="--check needs the measurements" expect 2 "usage: demo --check --no-account
 expect 0 "zcopy --help" -- "$ZCOPY" --help
 expect 0 "zcopy run -h" -- "$ZCOPY" run -h
 
+# --- --help, completion: the same options --------------------------------
+if command -v bash >/dev/null; then
+	for c in run demo stat stats sessions watch reset probes sink; do
+		"$ZCOPY" $c --help >"$T/help" 2>/dev/null
+		rc=$?
+		# the option column: "  -x, --long ARG  what (default)"
+		grep -E '^ +(-[a-zA-Z], )?--[a-z]' "$T/help" >"$T/optlines"
+		help=$(sed -E 's/^ +((-[a-zA-Z]), )?(--[a-z][a-z-]*).*/\2 \3/' "$T/optlines" |
+			tr ' ' '\n' | grep . | sort -u | tr '\n' ' ')
+		comp=$(bash -c '. "$1"; COMP_WORDS=(zcopy "$2" -); COMP_CWORD=2; _zcopy
+			printf "%s\n" "${COMPREPLY[@]}"' sh "$(dirname "$0")/../zcopy.bash-completion" "$c" |
+			grep -vx -- -- | sort -u | tr '\n' ' ')
+		ok $([ $rc -eq 0 ] && [ "$help" = "$comp" ]; echo $?) \
+			"$c --help (stdout, exit 0) and its completion list the same options"
+		[ "$help" != "$comp" ] && echo "# help: $help" && echo "# comp: $comp"
+		check "$c --help: one line per option, each with its default" test \
+			"$(grep -vcE '\)$|--help|--json' "$T/optlines")" -eq 0
+	done
+else
+	skip "bash missing: completion not checked"
+fi
+
 # --- transfers over loopback --------------------------------------------
 "$ZCOPY" sink --listen 127.0.0.1:0 -v >"$T/sink.log" 2>&1 &
 SINK=$!
@@ -369,9 +391,10 @@ ip -n zcl link set lo up
 	>"$T/ns.json"
 ethtool -k zcv0 | grep -q '^scatter-gather: on' && echo SG-RESTORED
 # SIGTERM while the first row (SG off) is blocked on a peer that never reads
-ip netns exec zcl $PYTHON -c 'import socket,time; s=socket.socket(); s.bind(("198.18.0.2",7777)); s.listen(); time.sleep(30)' &
+ip netns exec zcl $PYTHON -c 'import socket,time; s=socket.socket(); s.bind(("198.18.0.2",7777)); s.listen(); open("$T/listening","w").close(); time.sleep(30)' &
 PY=\$!
-sleep 0.5
+i=0
+until [ -e "$T/listening" ] || [ \$i -ge 100 ]; do sleep 0.1; i=\$((i + 1)); done
 dd if=/dev/zero of="$T/big" bs=1M count=64 2>/dev/null
 "$ZCOPY" demo --no-account --warm --file "$T/big" --peer 198.18.0.2:7777 \
 	--dev zcv0 --sg off --methods sendfile >/dev/null 2>&1 &
