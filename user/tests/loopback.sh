@@ -104,6 +104,12 @@ if command -v bash >/dev/null; then
 		ok $([ $rc -eq 0 ] && [ "$help" = "$comp" ]; echo $?) \
 			"$c --help (stdout, exit 0) and its completion list the same options"
 		[ "$help" != "$comp" ] && echo "# help: $help" && echo "# comp: $comp"
+		missing=
+		for opt in $help; do
+			grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" \
+				"$(dirname "$0")/../zcopy.8" || missing="$missing $opt"
+		done
+		ok $([ -z "$missing" ]; echo $?) "$c: the man page has every option${missing:+ (missing:$missing)}"
 		check "$c --help: one line per option, each with its default" test \
 			"$(grep -vcE '\)$|--help|--json' "$T/optlines")" -eq 0
 	done
