@@ -165,7 +165,7 @@ static void stats_json(const struct zc_info *s, bool pretty)
 	jw_init(&w, stdout, pretty);
 	jw_obj_open(&w, NULL);
 	report_header_json(&w, "stats", 0, NULL);
-	jw_u64(&w, "family_version", s->version);
+	jw_u64(&w, "version", s->version);	/* the netlink family's */
 	jw_bool(&w, "armed", s->armed);
 	jw_u64(&w, "sessions", s->sessions);
 	jw_u64(&w, "max_sessions", s->max_sessions);

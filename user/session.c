@@ -380,9 +380,10 @@ static int open_dest_sock(const struct zc_run_cfg *cfg, struct zc_xfer *x,
  * all of the NIC's DMA is in the session: as long as the queue shrinks, and
  * at most @stall_s without progress. Returns the bytes still unacknowledged.
  */
-static uint64_t drain_peer(int fd, double stall_s)
+static uint64_t drain_peer(int fd, double stall_s, const char *peer)
 {
-	uint64_t stall_ns = (uint64_t)(stall_s * 1e9), last = now_ns();
+	uint64_t stall_ns = (uint64_t)(stall_s * 1e9), t0 = now_ns(), last = t0;
+	bool said = false;
 	int q = 0, prev = -1;
 
 	for (;;) {
@@ -393,6 +394,12 @@ static uint64_t drain_peer(int fd, double stall_s)
 			last = now_ns();
 		} else if (now_ns() - last >= stall_ns) {
 			return (uint64_t)q;
+		}
+		if (!said && now_ns() - t0 >= 2000000000ull) {
+			fprintf(stderr, "zcopy: waiting for %s to acknowledge the last "
+				"%d bytes (at most %g s without progress)\n", peer, q,
+				stall_s);
+			said = true;
 		}
 		sleep_ns(5000000ull);
 	}
@@ -479,7 +486,7 @@ static int xfer_child(void *arg, int go_fd, int st_fd)
 			 strerror(-err));
 	}
 	if (x.out_is_sock && !err) {
-		res->unacked_bytes = drain_peer(x.out_fd, stall_timeout(cfg));
+		res->unacked_bytes = drain_peer(x.out_fd, stall_timeout(cfg), dest);
 		res->retrans_bytes = retrans_bytes(x.out_fd);
 	}
 	zc_xfer_cleanup(&x);
