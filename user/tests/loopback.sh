@@ -101,7 +101,7 @@ if command -v bash >/dev/null; then
 		comp=$(bash -c '. "$1"; COMP_WORDS=(zcopy "$2" -); COMP_CWORD=2; _zcopy
 			printf "%s\n" "${COMPREPLY[@]}"' sh "$(dirname "$0")/../zcopy.bash-completion" "$c" |
 			grep -vx -- -- | sort -u | tr '\n' ' ')
-		ok $([ $rc -eq 0 ] && [ "$help" = "$comp" ]; echo $?) \
+		ok "$([ $rc -eq 0 ] && [ "$help" = "$comp" ]; echo $?)" \
 			"$c --help (stdout, exit 0) and its completion list the same options"
 		[ "$help" != "$comp" ] && echo "# help: $help" && echo "# comp: $comp"
 		missing=
@@ -109,7 +109,7 @@ if command -v bash >/dev/null; then
 			grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" \
 				"$(dirname "$0")/../zcopy.8" || missing="$missing $opt"
 		done
-		ok $([ -z "$missing" ]; echo $?) "$c: the man page has every option${missing:+ (missing:$missing)}"
+		ok "$([ -z "$missing" ]; echo $?)" "$c: the man page has every option${missing:+ (missing:$missing)}"
 		check "$c --help: one line per option, each with its default" test \
 			"$(grep -vcE '\)$|--help|--json' "$T/optlines")" -eq 0
 	done
@@ -299,8 +299,9 @@ ok $? "run --cold: all 1024 pages evicted (mincore), said in the JSON"
 
 "$PYTHON" "$(dirname "$0")/schema_check.py" "$(dirname "$0")/../zcopy.schema.json" \
 	"$T/run.json" "$T/demo.json" "$T/cold.json" "$T/odd.json" >"$T/schema.out" 2>&1
-ok $? "run -j, demo -j (the binary): valid against zcopy.schema.json"
-[ $? -ne 0 ] && sed 's/^/# /' "$T/schema.out"
+rc=$?
+ok $rc "run -j, demo -j (the binary): valid against zcopy.schema.json"
+[ $rc -ne 0 ] && sed 's/^/# /' "$T/schema.out"
 
 # --- failing well --------------------------------------------------------------
 WANT="cannot resolve 'no-such-host.invalid': " expect 2 \
