@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <linux/zcopy.h>
 
+#include "opts.h"
 #include "util.h"
 
 #define ZC_PARSE_HELP	1
@@ -23,51 +24,40 @@
 
 struct zc_method;
 
-extern bool zc_opt_json;	/* "zcopy -j COMMAND" */
-
 struct run_opts {
+	struct xfer_opts x;
 	const struct zc_method *m;
-	const char *file;
-	uint64_t size;		/* 0: the whole file */
-	size_t chunk;
-	bool have_peer;
-	struct zc_addr peer;	/* port 0 with peer_ns: ask the sink */
 	const char *to;
-	const char *peer_ns;
-	bool cold;
-	bool json;
-	bool account;
+	bool force;		/* --force: replace an existing --to */
 };
 
 enum zc_sg_mode { ZC_SG_BOTH, ZC_SG_ON, ZC_SG_OFF };
 
 struct demo_opts {
-	const char *file;
-	bool file_given;
-	uint64_t size;
-	size_t chunk;
+	struct xfer_opts x;
 	const struct zc_method *methods[16];
 	unsigned int nmethods;
-	bool cold;
 	int sg;			/* enum zc_sg_mode */
 	const char *dev;	/* NULL: SG left alone */
-	bool have_peer;
-	struct zc_addr peer;
-	const char *peer_ns;
 	bool diagram;
 	bool check;
-	bool json;
-	bool account;
 };
+
+#define ZC_STAT_MAX_PIDS	64
 
 struct stat_opts {
 	bool json;
 	bool children;
 	uint32_t sample_ms;	/* session-sample notifications (watch --events) */
+	uint32_t interval_ms;	/* -I: print each interval's counts; 0: off */
+	uint64_t bytes;		/* --bytes: copies per byte of these; 0: off */
 	const char *devfilter[ZCOPY_MAX_DEVFILTER];
 	unsigned int n_devfilter;
-	pid_t pid;		/* 0: run a command */
-	double duration;	/* with pid; 0: until it exits or ^C */
+	pid_t pids[ZC_STAT_MAX_PIDS];	/* -p (and --cgroup's processes) */
+	unsigned int npids;
+	pid_t pid;		/* the first of them; 0: run a command */
+	const char *cgroup;	/* --cgroup PATH */
+	double duration;	/* with pids; 0: until they exit or ^C */
 	int argc;
 	char **argv;		/* the command */
 };
@@ -82,11 +72,10 @@ struct query_opts {
 	bool json;
 	bool events;
 	double interval;
+	bool interval_set;	/* -i given */
 	long count;		/* watch: samples; 0 = forever */
 	uint32_t session_id;
 };
-
-int opt_error(int c, char **argv, char *err, size_t len);
 
 int run_parse_args(int argc, char **argv, struct run_opts *o,
 		   char *err, size_t len);
@@ -98,9 +87,6 @@ int sink_parse_args(int argc, char **argv, struct sink_opts *o,
 		    char *err, size_t len);
 int query_parse_args(const char *cmd, int argc, char **argv,
 		     struct query_opts *o, char *err, size_t len);
-int peer_resolve(const char *arg, bool port_optional, struct zc_addr *a);
-int dest_resolve(const char *peer, const char **ns, struct zc_addr *a,
-		 char *err, size_t len);
 
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

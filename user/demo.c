@@ -73,21 +73,12 @@ int zc_judge(const char *label, double cpu, double dma, double exp_cpu,
 /* Options */
 
 static const struct option demo_long[] = {
-	{ "file", required_argument, NULL, 'f' },
-	{ "size", required_argument, NULL, 's' },
-	{ "chunk", required_argument, NULL, 'c' },
+	XFER_LONG_OPTS,
 	{ "methods", required_argument, NULL, 'm' },
-	{ "cold", no_argument, NULL, 'C' },
-	{ "warm", no_argument, NULL, 'W' },
 	{ "sg", required_argument, NULL, 'g' },
 	{ "dev", required_argument, NULL, 'd' },
-	{ "peer", required_argument, NULL, 'p' },
-	{ "peer-ns", required_argument, NULL, 'N' },
 	{ "diagram", no_argument, NULL, 'D' },
 	{ "check", no_argument, NULL, 'K' },
-	{ "no-account", no_argument, NULL, 'n' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -151,65 +142,24 @@ static int parse_sg(struct demo_opts *o, const char *v, char *err, size_t len)
 	return 0;
 }
 
-static int demo_opt(int c, struct demo_opts *o, const char **peer, char *err,
-		    size_t len)
+static int demo_opt(int c, struct demo_opts *o, char *err, size_t len)
 {
-	uint64_t v;
-
 	switch (c) {
-	case 'f':
-		o->file = optarg;
-		o->file_given = true;
-		break;
-	case 's':
-		if (parse_size(optarg, &o->size) || !o->size) {
-			snprintf(err, len, "bad --size '%s' (e.g. 16M)", optarg);
-			return -EINVAL;
-		}
-		break;
-	case 'c':
-		if (parse_size(optarg, &v) || !v || v > ZC_MAX_CHUNK || v % ZC_ALIGN) {
-			snprintf(err, len, "bad --chunk '%s' (a multiple of 4k, "
-				 "at most 64M: O_DIRECT methods need it)", optarg);
-			return -EINVAL;
-		}
-		o->chunk = (size_t)v;
-		break;
 	case 'm':
 		return parse_methods(o, optarg, err, len);
-	case 'C':
-		o->cold = true;
-		break;
-	case 'W':
-		o->cold = false;
-		break;
 	case 'g':
 		return parse_sg(o, optarg, err, len);
 	case 'd':
 		o->dev = optarg;
-		break;
-	case 'p':
-		*peer = optarg;
-		break;
-	case 'N':
-		o->peer_ns = optarg;
-		break;
+		return 0;
 	case 'D':
 		o->diagram = true;
-		break;
+		return 0;
 	case 'K':
 		o->check = true;
-		break;
-	case 'n':
-		o->account = false;
-		break;
-	case 'j':
-		o->json = true;
-		break;
-	case 'h':
-		return ZC_PARSE_HELP;
+		return 0;
 	}
-	return 0;
+	return xfer_opt(c, optarg, &o->x, err, len) ? -EINVAL : 0;
 }
 
 static void demo_defaults(struct demo_opts *o)
@@ -217,31 +167,28 @@ static void demo_defaults(struct demo_opts *o)
 	unsigned int i;
 
 	memset(o, 0, sizeof(*o));
-	o->size = ZC_DEFAULT_SIZE;
-	o->chunk = ZC_DEFAULT_CHUNK;
-	o->cold = true;
-	o->account = true;
-	o->json = zc_opt_json;
+	xfer_defaults(&o->x);
 	o->dev = env_str("ZCOPY_DEV");
 	for (i = 0; i < ARRAY_SIZE(default_methods); i++)
 		o->methods[o->nmethods++] = zc_method_find(default_methods[i]);
 }
 
-
 int demo_parse_args(int argc, char **argv, struct demo_opts *o, char *err,
 		    size_t len)
 {
-	const char *peer = NULL;
+	char shorts[32];
 	int c, ret;
 
 	demo_defaults(o);
+	snprintf(shorts, sizeof(shorts), ":%sm:h", xfer_short);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:s:c:m:p:d:jh", demo_long,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, demo_long, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return opt_error(c, argv, err, len);
-		ret = demo_opt(c, o, &peer, err, len);
+		if (c == 'h')
+			return ZC_PARSE_HELP;
+		ret = demo_opt(c, o, err, len);
 		if (ret)
 			return ret;
 	}
@@ -249,21 +196,47 @@ int demo_parse_args(int argc, char **argv, struct demo_opts *o, char *err,
 		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (o->check && !o->account) {
+	if (o->x.chunk % ZC_ALIGN) {
+		snprintf(err, len, "bad --chunk %zu (a multiple of 4k: the O_DIRECT "
+			 "methods need it)", o->x.chunk);
+		return -EINVAL;
+	}
+	if (o->check && !o->x.account) {
 		snprintf(err, len, "--check needs the measurements: drop --no-account");
 		return -EINVAL;
 	}
-	ret = dest_resolve(peer, &o->peer_ns, &o->peer, err, len);
-	o->have_peer = !ret;
-	return ret ? ret : zc_default_file(&o->file, err, len);
+	/* The scratch file is the demo's own: 16M unless --size says. */
+	if (!o->x.file_given && !o->x.size)
+		o->x.size = ZC_DEFAULT_SIZE;
+	return xfer_finish(&o->x, true, err, len);
 }
 
 static void demo_usage(FILE *f)
 {
-	fputs("usage: zcopy demo [--file PATH] [--size 16M] [--chunk 64k]\n"
-	      "                  [--methods LIST] [--cold|--warm] [--sg on|off|both]\n"
-	      "                  [--dev IFNAME] [--peer ADDR:PORT | --peer-ns NS]\n"
-	      "                  [--diagram] [--check] [--no-account] [-j]\n", f);
+	fprintf(f,
+		"usage: zcopy demo [OPTIONS]   (every method, measured, against the textbook)\n"
+		"  -f, --file PATH          the file to send ($ZCOPY_DISK_DIR/zcopy-demo.dat, made)\n"
+		"      --create             make --file PATH if it is missing (refused)\n"
+		"  -s, --size BYTES         bytes to send (all of --file; 16M of the scratch file)\n"
+		"  -c, --chunk BYTES        bytes per call, a multiple of 4k (64k)\n"
+		"  -m, --methods LIST       comma-separated (read-write,...,io-uring-zc)\n"
+		"      --sg on|off|both     NIC scatter-gather for sendfile (both)\n"
+		"      --dev IFNAME         the egress NIC whose SG is switched ($ZCOPY_DEV)\n"
+		"      --peer ADDR[:PORT]   the sink; ADDR alone with --peer-ns ($ZCOPY_PEER_ADDR)\n"
+		"      --peer-ns NS         start a sink in netns NS ($ZCOPY_PEER_NS)\n"
+		"      --cold               evict the file from the page cache per row (default)\n"
+		"      --warm               leave the page cache as it is (cold)\n"
+		"      --no-account         transfer without sessions (no module needed)\n"
+		"      --connect-timeout S  per address (%g)\n"
+		"      --stall-timeout S    give up a row after S s without progress (%g)\n"
+		"      --diagram            draw each row's data path (not drawn)\n"
+		"      --check              exit 1 unless every row is within the tolerance (0)\n"
+		"  -j, --json               JSON on stdout\n"
+		"  -h, --help               this help\n"
+		"changes the machine: --sg off/both turns the NIC's scatter-gather off for a\n"
+		"row; it is put back after it, on signals, and by a guard process if zcopy\n"
+		"dies (else: ethtool -K IFNAME sg on)\n", ZC_DEFAULT_CONNECT_S,
+		ZC_DEFAULT_STALL_S);
 }
 
 /* Rows */
@@ -281,7 +254,7 @@ static void add_row(struct demo_ctx *c, const struct zc_method *m, bool sg,
 	r->sg = sg;
 	snprintf(r->label, sizeof(r->label), "%s%s", m->name,
 		 suffix ? (sg ? " (sg on)" : " (sg off)") : "");
-	zc_expected(m, sg, c->o->cold, &r->exp_cpu, &r->exp_dma);
+	zc_expected(m, sg, c->o->x.cold, &r->exp_cpu, &r->exp_dma);
 }
 
 static void plan_rows(struct demo_ctx *c)
@@ -350,9 +323,11 @@ static void judge_row(const struct demo_ctx *c, struct demo_row *r)
 static int run_row(struct demo_ctx *c, struct demo_row *r)
 {
 	struct zc_run_cfg cfg = {
-		.m = r->m, .path = c->o->file, .size = c->file_bytes,
-		.chunk = c->o->chunk, .peer = &c->peer, .cold = c->o->cold,
-		.progress = true, .nl = c->o->account ? &c->nl : NULL,
+		.m = r->m, .path = c->o->x.file, .size = c->file_bytes,
+		.chunk = c->o->x.chunk, .peers = c->dest.addr, .npeers = c->dest.n,
+		.connect_s = c->o->x.connect_s, .stall_s = c->o->x.stall_s,
+		.cold = c->o->x.cold,
+		.progress = true, .nl = c->o->x.account ? &c->nl : NULL,
 	};
 	int err;
 
@@ -396,8 +371,8 @@ static int demo_sink(struct demo_ctx *c)
 	uint16_t port;
 	int err;
 
-	c->peer = c->o->peer;
-	c->peer_ns = c->o->peer_ns;
+	c->dest = c->o->x.dest;
+	c->peer_ns = c->o->x.peer_ns;
 	if (!c->peer_ns)
 		return 0;
 	err = zc_sink_spawn_ns(c->peer_ns, c->nl.sk ? zc_nl_fd(&c->nl) : -1,
@@ -407,26 +382,37 @@ static int demo_sink(struct demo_ctx *c)
 		return err;
 	}
 	zc_nic_guard_kill_on_signal(c->sink);
-	addr_set_port(&c->peer, port);
+	dest_set_port(&c->dest, port);
 	return 0;
+}
+
+/* Only the scratch file at its default path is made (and remade) unasked. */
+static unsigned int demo_file_flags(const struct demo_opts *o)
+{
+	if (!o->x.file_given)
+		return ZC_FILE_CREATE | ZC_FILE_RECREATE;
+	return o->x.create ? ZC_FILE_CREATE : 0;
 }
 
 static int demo_setup(struct demo_ctx *c)
 {
 	struct utsname u;
-	char msg[256];
 	int err;
 
-	if (c->o->account && zc_nl_open_or_explain(&c->nl))
+	if (c->o->x.account && zc_nl_open_or_explain(&c->nl))
 		return -ENOENT;
 	snprintf(c->kernel, sizeof(c->kernel), "%s",
 		 uname(&u) ? "unknown" : u.release);
-	err = zc_prepare_file(c->o->file, c->o->size, !c->o->file_given,
-			      &c->file_bytes, msg, sizeof(msg));
-	if (err) {
-		zc_err("demo: %s", msg);
+	err = zc_prepare_file(c->o->x.file, c->o->x.size, demo_file_flags(c->o),
+			      &c->file_bytes, c->file_note, sizeof(c->file_note));
+	if (err < 0) {
+		zc_err("demo: %s", c->file_note);
 		return err;
 	}
+	if (!err)
+		c->file_note[0] = '\0';
+	else if (c->o->x.json)
+		fprintf(stderr, "zcopy: demo: %s\n", c->file_note);
 	err = demo_nic(c);
 	return err ? err : demo_sink(c);
 }
@@ -441,6 +427,8 @@ static void demo_teardown(struct demo_ctx *c)
 		zc_err("demo: could not restore scatter-gather on %s: %s "
 		       "(fix with 'ethtool -K %s sg %s')", c->o->dev,
 		       strerror(-err), c->o->dev, c->nic_orig ? "on" : "off");
+	if (!err)
+		zc_nic_guard_release();
 	zc_nic_guard_kill_on_signal(0);
 	zc_sink_stop(c->sink);
 	for (i = 0; i < c->nrows; i++)
@@ -498,8 +486,8 @@ int cmd_demo(int argc, char **argv)
 		}
 	}
 	zc_nic_restore();
-	ret = o.json ? demo_print_json(&c) : (demo_print(&c), 0);
-	if (!o.json && o.diagram)
+	ret = o.x.json ? demo_print_json(&c) : (demo_print(&c), 0);
+	if (!o.x.json && o.diagram)
 		demo_diagrams(&c);
 	ret = ret ? ZC_EXIT_FAIL : demo_status(&c);
 	demo_teardown(&c);

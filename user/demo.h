@@ -33,8 +33,9 @@ struct demo_ctx {
 	bool nic_ok;		/* the guard holds the NIC */
 	bool nic_orig;		/* its SG state at start */
 	uint64_t file_bytes;
-	struct zc_addr peer;
+	struct zc_dest dest;	/* the sink: its addresses */
 	const char *peer_ns;
+	char file_note[256];	/* the scratch file was written */
 	pid_t sink;
 	struct demo_row rows[DEMO_MAX_ROWS];
 	unsigned int nrows;

@@ -23,14 +23,28 @@ static void pair(char *buf, size_t len, double book, double meas, bool have)
 	snprintf(buf, len, "%g / %s", book, have ? fmt_ratio(m, sizeof(m), meas) : "-");
 }
 
+/* "4 / 4.00"; "4 [2] / 2.00" where our loop's basis differs from the book's */
+static void modesw_cell(char *buf, size_t len, const struct demo_row *r,
+			bool have)
+{
+	char m[16], b[40];
+
+	if (r->m->tb_modesw_book != r->m->tb_modesw)
+		snprintf(b, sizeof(b), "%g [%g]", r->m->tb_modesw_book, r->m->tb_modesw);
+	else
+		snprintf(b, sizeof(b), "%g", r->m->tb_modesw);
+	snprintf(buf, len, "%s / %s", b,
+		 have ? fmt_ratio(m, sizeof(m), r->d.mode_switches_per_call) : "-");
+}
+
 static void row_cells(const struct demo_row *r, struct table *t)
 {
-	char cpu[32], dma[32], ms[32], ctx[24], rate[32];
+	char cpu[32], dma[32], ms[64], ctx[24], rate[32];
 	bool have = measured(r);
 
 	pair(cpu, sizeof(cpu), r->exp_cpu, r->d.cpu_copies, have);
 	pair(dma, sizeof(dma), r->exp_dma, r->d.dma_copies, have);
-	pair(ms, sizeof(ms), r->m->tb_modesw, r->d.mode_switches_per_call, have);
+	modesw_cell(ms, sizeof(ms), r, have);
 	if (have)
 		snprintf(ctx, sizeof(ctx), "%" PRIu64, r->d.ctx_switches);
 	else
@@ -42,16 +56,31 @@ static void row_cells(const struct demo_row *r, struct table *t)
 	table_addv(t, r->label, cpu, dma, ms, ctx, rate, zc_verdict_str(r->verdict));
 }
 
+/* The sink's address: the one the rows connected to, or the first. */
+static void demo_peer(const struct demo_ctx *c, char *buf, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nrows; i++)
+		if (c->rows[i].res.dest[0]) {
+			strlcpy0(buf, c->rows[i].res.dest, len);
+			return;
+		}
+	format_addr(&c->dest.addr[0], buf, len);
+}
+
 static void print_header(const struct demo_ctx *c)
 {
 	char sz[32], ch[32], peer[80];
 
-	format_addr(&c->peer, peer, sizeof(peer));
+	demo_peer(c, peer, sizeof(peer));
 	printf("zcopy demo: %s from %s to %s%s%s%s, %s chunks, %s cache\n",
-	       fmt_bytes(sz, sizeof(sz), c->file_bytes), c->o->file, peer,
+	       fmt_bytes(sz, sizeof(sz), c->file_bytes), c->o->x.file, peer,
 	       c->peer_ns ? " (sink in netns " : "", c->peer_ns ? c->peer_ns : "",
-	       c->peer_ns ? ")" : "", fmt_bytes(ch, sizeof(ch), c->o->chunk),
-	       c->o->cold ? "cold" : "warm");
+	       c->peer_ns ? ")" : "", fmt_bytes(ch, sizeof(ch), c->o->x.chunk),
+	       c->o->x.cold ? "cold" : "warm");
+	if (c->file_note[0])
+		printf("scratch file: %s\n", c->file_note);
 	if (c->nic_ok)
 		printf("kernel %s, NIC %s (scatter-gather %s at start)\n\n",
 		       c->kernel, c->o->dev, c->nic_orig ? "on" : "off");
@@ -81,11 +110,31 @@ static void print_note(const struct demo_row *r)
 		       100.0 * (double)res->retrans_bytes / (double)res->bytes,
 		       r->sg ? "mapped for DMA again" :
 		       "segmented (copied) and mapped for DMA again");
+	if (res->cache_resident && res->cache_resident != UINT64_MAX &&
+	    strcmp(res->cache, "warm"))
+		printf("  %s: %s\n", r->label, res->cache);
+	else if (res->cache_resident == UINT64_MAX && res->cache[0] &&
+		 strcmp(res->cache, "warm"))
+		printf("  %s: cache %s\n", r->label, res->cache);
 	if (r->verdict == ZC_V_OFF)
 		printf("  off: %s\n", r->why);
 	if (measured(r) && res->info.counters.v[ZCOPY_COUNTER_MISSED])
 		printf("  %s: %" PRIu64 " events missed: counts incomplete\n",
 		       r->label, res->info.counters.v[ZCOPY_COUNTER_MISSED]);
+}
+
+static void print_legend(const struct demo_ctx *c)
+{
+	unsigned int i;
+	bool basis = false;
+
+	for (i = 0; i < c->nrows; i++)
+		basis |= c->rows[i].m->tb_modesw_book != c->rows[i].m->tb_modesw;
+	printf("\n  MODE SW/CALL: user/kernel mode switches (2 per system call) of the "
+	       "transfer loop, per call;\n  book: as textbooks print it for one "
+	       "transfer%s\n\n", basis ? "; [n]: the book on the measured basis "
+	       "where it differs\n  (mmap-write: one mmap, made before the loop "
+	       "and not counted, then one write per chunk)" : "");
 }
 
 void demo_print(const struct demo_ctx *c)
@@ -101,10 +150,10 @@ void demo_print(const struct demo_ctx *c)
 		row_cells(&c->rows[i], t);
 	table_print(t, stdout, "");
 	table_free(t);
-	printf("\n");
+	print_legend(c);
 	for (i = 0; i < c->nrows; i++)
 		print_note(&c->rows[i]);
-	if (!c->o->account)
+	if (!c->o->x.account)
 		printf("  (not measured: --no-account)\n");
 	fflush(stdout);
 }
@@ -118,6 +167,10 @@ static void row_json(struct jw *w, const struct demo_row *r)
 	jw_obj_open(w, NULL);
 	jw_str(w, "method", r->m->name);
 	jw_str(w, "label", r->label);
+	if (res->accounted)
+		jw_u64(w, "session_id", res->info.session_id);
+	else
+		jw_null(w, "session_id");
 	if (r->sg_known)
 		jw_bool(w, "nic_sg", r->sg);
 	else
@@ -127,6 +180,7 @@ static void row_json(struct jw *w, const struct demo_row *r)
 	jw_obj_open(w, "expected");
 	jw_dbl(w, "cpu_copies", r->exp_cpu, 2);
 	jw_dbl(w, "dma_copies", r->exp_dma, 2);
+	jw_dbl(w, "mode_switches_book", r->m->tb_modesw_book, 0);
 	jw_dbl(w, "mode_switches_per_call", r->m->tb_modesw, 0);
 	jw_obj_close(w);
 	jw_str(w, "verdict", zc_verdict_str(r->verdict));
@@ -138,20 +192,20 @@ static void head_json(struct jw *w, const struct demo_ctx *c)
 {
 	char peer[80];
 
-	format_addr(&c->peer, peer, sizeof(peer));
-	jw_str(w, "kernel", c->kernel);
+	demo_peer(c, peer, sizeof(peer));
+	report_header_json(w, "demo", 0, c->kernel);
 	jw_str(w, "nic", c->o->dev);
 	if (c->nic_ok)
 		jw_bool(w, "nic_sg", c->nic_orig);
 	else
 		jw_null(w, "nic_sg");
-	jw_str(w, "file", c->o->file);
+	jw_str(w, "file", c->o->x.file);
 	jw_u64(w, "file_bytes", c->file_bytes);
-	jw_u64(w, "chunk", c->o->chunk);
-	jw_str(w, "cache", c->o->cold ? "cold" : "warm");
+	jw_u64(w, "chunk_bytes", c->o->x.chunk);
+	jw_str(w, "cache", c->o->x.cold ? "cold" : "warm");
 	jw_str(w, "peer", peer);
 	jw_str(w, "peer_ns", c->peer_ns);
-	jw_bool(w, "accounted", c->o->account);
+	jw_bool(w, "accounted", c->o->x.account);
 	jw_obj_open(w, "tolerance");
 	jw_dbl(w, "cpu_copies", ZC_TOL_CPU, 3);
 	jw_dbl(w, "dma_copies_above", ZC_TOL_DMA, 3);

@@ -10,7 +10,7 @@
 
 #include "cmds.h"
 
-#define ZCOPY_VERSION	"0.1"
+#define ZCOPY_VERSION	ZC_TOOL_VERSION
 
 struct command {
 	const char *name;
@@ -23,11 +23,13 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "METHOD --peer ADDR:PORT|--to FILE",
 	  "one transfer, measured" },
 	{ "demo", cmd_demo, "[--check] [--diagram]", "every method against the textbook" },
-	{ "stat", cmd_stat, "-- CMD [ARGS] | -p PID", "count what a process copies" },
+	{ "stat", cmd_stat, "-- CMD | -p PID | --cgroup PATH",
+	  "count what processes copy" },
 	{ "stats", cmd_stats, "", "global counters, copy sites, DMA devices" },
 	{ "sessions", cmd_sessions, "", "the live sessions" },
-	{ "watch", cmd_watch, "[-i SECONDS] [--events]", "live counters, or events" },
-	{ "reset", cmd_reset, "[-s ID]", "reset the global or a session's counters" },
+	{ "watch", cmd_watch, "[-i SECONDS] [-S ID] [--events]",
+	  "live counters, or events" },
+	{ "reset", cmd_reset, "[-S ID]", "reset the global or a session's counters" },
 	{ "probes", cmd_probes, "", "probe sites: type, state, hits, missed" },
 	{ "sink", cmd_sink, "--listen [ADDR:]PORT", "the receiver" },
 };
@@ -37,13 +39,16 @@ static void usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f, "usage: zcopy [-j] COMMAND [OPTIONS]   (zcopy COMMAND -h for "
-		"its options)\n\ncommands:\n");
+		"its options)\n"
+		"  -j, --json     JSON output for every command\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  the version\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %-34s %s\n", commands[i].name, commands[i].args,
+		fprintf(f, "  %-8s %-36s %s\n", commands[i].name, commands[i].args,
 			commands[i].help);
 	fprintf(f, "\nmethods: read-write mmap-write sendfile splice odirect-write "
 		"msg-zerocopy\n         io-uring-zc copy-file-range\n"
-		"see zcopy(8)\n");
+		"  help, version  as -h, -V\nsee zcopy(8)\n");
 }
 
 static const struct command *find(const char *name)

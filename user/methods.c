@@ -271,18 +271,18 @@ static int run_copy_file_range(struct zc_xfer *x)
 }
 
 const struct zc_method zc_methods[] = {
-	{ "read-write", 0, 2, 2, 2, 4, setup_buf, run_read_write, cleanup_free },
-	{ "mmap-write", 0, 1, 1, 2, 2, setup_mmap, run_mmap_write, cleanup_mmap },
-	{ "sendfile", 0, 0, 1, 2, 2, NULL, run_sendfile, NULL },
-	{ "splice", 0, 0, 1, 2, 4, setup_splice, run_splice, cleanup_splice },
-	{ "odirect-write", ZC_M_ODIRECT, 1, 1, 2, 4,
+	{ "read-write", 0, 2, 2, 2, 4, 4, setup_buf, run_read_write, cleanup_free },
+	{ "mmap-write", 0, 1, 1, 2, 4, 2, setup_mmap, run_mmap_write, cleanup_mmap },
+	{ "sendfile", 0, 0, 1, 2, 2, 2, NULL, run_sendfile, NULL },
+	{ "splice", 0, 0, 1, 2, 4, 4, setup_splice, run_splice, cleanup_splice },
+	{ "odirect-write", ZC_M_ODIRECT, 1, 1, 2, 4, 4,
 	  setup_buf, run_read_write, cleanup_free },
 	{ "msg-zerocopy", ZC_M_ODIRECT | ZC_M_SOCK_ONLY | ZC_M_VERDICT,
-	  0, 1, 2, 4, zc_setup_msg_zerocopy, zc_run_msg_zerocopy,
+	  0, 1, 2, 4, 4, zc_setup_msg_zerocopy, zc_run_msg_zerocopy,
 	  zc_cleanup_msg_zerocopy },
 	{ "io-uring-zc", ZC_M_ODIRECT | ZC_M_SOCK_ONLY | ZC_M_VERDICT,
-	  0, 1, 2, 4, zc_setup_uring, zc_run_uring, zc_cleanup_uring },
-	{ "copy-file-range", ZC_M_FILE_ONLY, 1, 1, 2, 2,
+	  0, 1, 2, 4, 4, zc_setup_uring, zc_run_uring, zc_cleanup_uring },
+	{ "copy-file-range", ZC_M_FILE_ONLY, 1, 1, 2, 2, 2,
 	  NULL, run_copy_file_range, NULL },
 };
 
@@ -434,10 +434,6 @@ static int create_file(const char *path, uint64_t size, char *msg, size_t len)
 {
 	int fd, err;
 
-	if (!size) {
-		snprintf(msg, len, "%s does not exist; give --size to create it", path);
-		return -ENOENT;
-	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(msg, len, "cannot create %s: %s", path, strerror(errno));
@@ -467,60 +463,130 @@ static int check_size(const char *path, uint64_t have, uint64_t want,
 }
 
 /*
- * Make sure @path holds at least @want bytes. A missing file is created
- * with pseudo-random data; with @recreate an existing file of another size
- * is rewritten. @want 0 means "the whole existing file".
+ * The file to send: @want bytes of it, or all of it (@want 0). A missing
+ * file is an error naming it, unless ZC_FILE_CREATE: then it is made, of
+ * @want bytes (ZC_DEFAULT_FILE_SIZE if 0) of pseudo-random data. With
+ * ZC_FILE_RECREATE (the demo's own scratch file) an existing file of
+ * another size is rewritten. Returns 1 when the file was written, @msg
+ * saying so; 0 when it was used as it is.
  */
-int zc_prepare_file(const char *path, uint64_t want, bool recreate,
+int zc_prepare_file(const char *path, uint64_t want, unsigned int flags,
 		    uint64_t *size, char *msg, size_t len)
 {
+	uint64_t make = want ? want : ZC_DEFAULT_FILE_SIZE;
 	struct stat st;
 	int err;
 
+	msg[0] = '\0';
 	if (stat(path, &st)) {
-		if (errno != ENOENT) {
-			snprintf(msg, len, "%s: %s", path, strerror(errno));
-			return -errno;
+		err = -errno;
+		if (err != -ENOENT || !(flags & ZC_FILE_CREATE)) {
+			snprintf(msg, len, "--file %s: %s%s", path, strerror(-err),
+				 err == -ENOENT ? " (--create makes a scratch file "
+				 "of --size bytes)" : "");
+			return err;
 		}
 	} else if (!S_ISREG(st.st_mode)) {
 		snprintf(msg, len, "%s is not a regular file", path);
 		return -EINVAL;
-	} else if (!recreate || !want || (uint64_t)st.st_size == want) {
+	} else if (!(flags & ZC_FILE_RECREATE) || !want ||
+		   (uint64_t)st.st_size == want) {
 		return check_size(path, (uint64_t)st.st_size, want, size, msg, len);
 	}
-	err = create_file(path, want, msg, len);
-	if (!err)
-		*size = want;
+	err = create_file(path, make, msg, len);
+	if (err)
+		return err;
+	*size = make;
+	snprintf(msg, len, "wrote %llu bytes of pseudo-random data to %s",
+		 (unsigned long long)make, path);
+	return 1;
+}
+
+static void evict_note(struct zc_evict *ev, const char *path)
+{
+	if (ev->resident == UINT64_MAX)
+		return;
+	if (!ev->resident)
+		snprintf(ev->note, sizeof(ev->note), "cold (all %llu pages of the "
+			 "file evicted)", (unsigned long long)ev->pages);
+	else
+		snprintf(ev->note, sizeof(ev->note), "cold, eviction incomplete: "
+			 "%llu of %llu pages of %s still cached (mapped or locked "
+			 "elsewhere?)", (unsigned long long)ev->resident,
+			 (unsigned long long)ev->pages, path);
+}
+
+/* Pages of @fd's first @size bytes that are in the page cache. */
+static int count_resident(int fd, uint64_t size, uint64_t *resident)
+{
+	const uint64_t win = 1ull << 30;	/* map at most 1 GiB at a time */
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *vec = NULL;
+	uint64_t off, i, n;
+	void *p;
+	int err = 0;
+
+	*resident = 0;
+	vec = malloc(win / psz);
+	if (!vec)
+		return -ENOMEM;
+	for (off = 0; !err && off < size; off += win) {
+		n = min_u64(win, size - off);
+		p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)off);
+		if (p == MAP_FAILED) {
+			err = -errno;
+			break;
+		}
+		if (mincore(p, n, vec))
+			err = -errno;
+		for (i = 0; !err && i < (n + psz - 1) / psz; i++)
+			*resident += vec[i] & 1;
+		munmap(p, n);
+	}
+	free(vec);
 	return err;
 }
 
 /*
- * Evict @path from the page cache: fsync, POSIX_FADV_DONTNEED, and
- * "1" into /proc/sys/vm/drop_caches when permitted. @note says what was done.
+ * Evict @path, and only it, from the page cache: write back its dirty
+ * pages (fsync), drop them (POSIX_FADV_DONTNEED), then count with
+ * mincore() what is still cached: pages another process maps or locks
+ * stay. @ev says how many of how many remain, and in @ev->note.
  */
-int zc_drop_cache(const char *path, char *note, size_t len)
+void zc_evict_file(const char *path, struct zc_evict *ev)
 {
-	int fd, pfd, err = 0;
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	struct stat st;
+	int fd, err = 0, i;
 
+	memset(ev, 0, sizeof(*ev));
+	ev->resident = UINT64_MAX;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(note, len, "%s: %s", path, strerror(errno));
-		return -errno;
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(ev->note, sizeof(ev->note), "not evicted: %s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+	ev->pages = ((uint64_t)st.st_size + psz - 1) / psz;
+	if (fsync(fd) && errno != EINVAL && errno != EROFS)
 		err = -errno;
+	/* Pages under writeback are skipped: try again once they are clean. */
+	for (i = 0; !err && i < 3; i++) {
+		err = -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		if (!err)
+			err = count_resident(fd, (uint64_t)st.st_size, &ev->resident);
+		if (err || !ev->resident)
+			break;
+		sleep_ns(10000000ull);
+	}
 	close(fd);
 	if (err) {
-		snprintf(note, len, "fadvise %s: %s", path, strerror(-err));
-		return err;
+		ev->resident = UINT64_MAX;
+		snprintf(ev->note, sizeof(ev->note), "not evicted: %s: %s", path,
+			 strerror(-err));
+		return;
 	}
-	pfd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
-	if (pfd >= 0 && !write_full(pfd, "1\n", 2))
-		snprintf(note, len, "fadvise+drop_caches");
-	else
-		snprintf(note, len, "fadvise only (drop_caches: %s)",
-			 strerror(errno));
-	if (pfd >= 0)
-		close(pfd);
-	return 0;
+	evict_note(ev, path);
 }

@@ -32,7 +32,9 @@ struct zc_method {
 	double tb_cpu;		/* textbook CPU copies per byte, NIC SG on */
 	double tb_cpu_nosg;	/* the same with NIC SG off */
 	double tb_dma;		/* textbook DMA copies per byte, cold cache */
-	double tb_modesw;	/* textbook mode switches per chunk */
+	double tb_modesw_book;	/* textbook mode switches, as books print them */
+	double tb_modesw;	/* the same per call of our loop (mmap-write:
+				 * the mmap is made once, outside the loop) */
 	int (*setup)(struct zc_xfer *x);
 	int (*run)(struct zc_xfer *x);
 	void (*cleanup)(struct zc_xfer *x);
@@ -73,8 +75,20 @@ int zc_xfer_setup(struct zc_xfer *x);
 int zc_xfer_run(struct zc_xfer *x);
 void zc_xfer_cleanup(struct zc_xfer *x);
 
-int zc_prepare_file(const char *path, uint64_t want, bool recreate,
+#define ZC_DEFAULT_FILE_SIZE	(16ull << 20)	/* a scratch file made */
+#define ZC_FILE_CREATE		(1u << 0)	/* make a missing file */
+#define ZC_FILE_RECREATE	(1u << 1)	/* and rewrite one of another size */
+
+int zc_prepare_file(const char *path, uint64_t want, unsigned int flags,
 		    uint64_t *size, char *msg, size_t len);
-int zc_drop_cache(const char *path, char *note, size_t len);
+
+/* What a cold-cache eviction achieved. */
+struct zc_evict {
+	uint64_t pages;		/* of the file */
+	uint64_t resident;	/* still cached after it; UINT64_MAX: unknown */
+	char note[160];		/* for the report */
+};
+
+void zc_evict_file(const char *path, struct zc_evict *ev);
 
 #endif

@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcopy CLI: NIC scatter-gather (ETHTOOL_GSG / ETHTOOL_SSG), always restored.
+ * zcopy CLI: NIC scatter-gather, always restored. Through ethtool netlink
+ * (ETHTOOL_MSG_FEATURES_SET) where the kernel has it, else the ioctl
+ * (ETHTOOL_GSG / ETHTOOL_SSG).
  *
- * The signal handler only calls ioctl(), kill(), signal() and raise(), which
- * are async-signal-safe, on a socket and request prepared beforehand.
+ * Restored three ways: by zc_nic_restore() and at exit(); by the signal
+ * handler on SIGINT, SIGTERM, SIGHUP and SIGQUIT (it only calls ioctl(),
+ * kill(), signal() and raise(), which are async-signal-safe, on a socket
+ * and request prepared beforehand); and by a guard process that outlives
+ * zcopy, for what no handler sees (SIGKILL, a crash): it holds the read
+ * end of a pipe, learns from it whether SG is changed, and restores it
+ * when the pipe closes with SG changed.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "ethnl.h"
 #include "nic.h"
 #include "util.h"
 
@@ -42,7 +55,7 @@ static int ctl_socket(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int zc_nic_sg_get(const char *ifname, bool *on)
+int zc_ioctl_sg_get(const char *ifname, bool *on)
 {
 	uint32_t data = 0;
 	int fd = ctl_socket(), err;
@@ -57,7 +70,7 @@ int zc_nic_sg_get(const char *ifname, bool *on)
 }
 
 /* Set, then read back: a driver may refuse silently. */
-int zc_nic_sg_set(const char *ifname, bool on)
+int zc_ioctl_sg_set(const char *ifname, bool on)
 {
 	uint32_t data = on;
 	int fd = ctl_socket(), err;
@@ -75,8 +88,24 @@ int zc_nic_sg_set(const char *ifname, bool on)
 	return err;
 }
 
+int zc_nic_sg_get(const char *ifname, bool *on)
+{
+	int err = zc_ethnl_sg_get(ifname, on);
+
+	return err == -EPROTONOSUPPORT ? zc_ioctl_sg_get(ifname, on) : err;
+}
+
+int zc_nic_sg_set(const char *ifname, bool on)
+{
+	int err = zc_ethnl_sg_set(ifname, on);
+
+	return err == -EPROTONOSUPPORT ? zc_ioctl_sg_set(ifname, on) : err;
+}
+
 static struct {
 	int fd;
+	int guard_w;		/* the guard process's pipe, or -1 */
+	pid_t guard_pid;
 	struct ifreq ifr;
 	struct ethtool_value ev;
 	volatile sig_atomic_t active;
@@ -85,7 +114,7 @@ static struct {
 	volatile sig_atomic_t cur;	/* the state we last saw or set */
 	volatile pid_t kill_pid;
 	bool installed;
-} guard = { .fd = -1 };
+} guard = { .fd = -1, .guard_w = -1 };
 
 /* Async-signal-safe. */
 static void restore_now(void)
@@ -95,8 +124,11 @@ static void restore_now(void)
 	guard.ev.cmd = ETHTOOL_SSG;
 	guard.ev.data = (uint32_t)guard.orig;
 	guard.ifr.ifr_data = (void *)&guard.ev;
-	if (!ioctl(guard.fd, SIOCETHTOOL, &guard.ifr))
+	if (!ioctl(guard.fd, SIOCETHTOOL, &guard.ifr)) {
 		guard.changed = 0;
+		if (guard.guard_w >= 0 && write(guard.guard_w, "0", 1) < 0)
+			return;
+	}
 }
 
 static void on_signal(int sig)
@@ -115,7 +147,7 @@ static void at_exit(void)
 
 void zc_signal_guard_install(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa;
 	unsigned int i;
 
@@ -130,6 +162,103 @@ void zc_signal_guard_install(void)
 		sigaction(sigs[i], &sa, NULL);
 	atexit(at_exit);
 	guard.installed = true;
+}
+
+/* Tell the guard process whether SG is now changed ('1') or not ('0'). */
+static void tell_guard(bool changed)
+{
+	if (guard.guard_w >= 0 && write(guard.guard_w, changed ? "1" : "0", 1) < 0)
+		return;
+}
+
+/* The guard process: restore SG if zcopy goes away with it changed. */
+static void guard_main(int rfd, const char *ifname, bool orig)
+{
+	bool changed = false;
+	char c;
+	int fd, err;
+
+	signal(SIGINT, SIG_IGN);	/* ^C and ^\ reach the whole group */
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_NAME, "zcopy-sg-guard");
+	for (fd = 3; fd < 1024; fd++)	/* hold nothing of zcopy's */
+		if (fd != rfd)
+			close(fd);
+	while (read(rfd, &c, 1) == 1)
+		changed = c == '1';
+	if (!changed)
+		_exit(0);
+	err = zc_nic_sg_set(ifname, orig);
+	if (err)
+		fprintf(stderr, "zcopy: guard: could not restore scatter-gather on "
+			"%s: %s; restore it with 'ethtool -K %s sg %s'\n", ifname,
+			strerror(-err), ifname, orig ? "on" : "off");
+	else
+		fprintf(stderr, "zcopy: guard: zcopy ended with scatter-gather of "
+			"%s changed: set it %s again\n", ifname, orig ? "on" : "off");
+	_exit(err ? 1 : 0);
+}
+
+/*
+ * In every other child zcopy forks (transfers, sinks): not a holder of the
+ * guard's pipe, or the guard would wait for them too, and not a restorer.
+ */
+static void guard_atfork_child(void)
+{
+	if (guard.guard_w >= 0)
+		close(guard.guard_w);
+	guard.guard_w = -1;
+	guard.guard_pid = 0;
+	guard.active = 0;
+}
+
+static int spawn_guard(const char *ifname, bool orig)
+{
+	static bool registered;
+	int p[2];
+	pid_t pid;
+
+	if (!registered && pthread_atfork(NULL, NULL, guard_atfork_child))
+		return -ENOMEM;
+	registered = true;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]), close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		guard_main(p[0], ifname, orig);
+	}
+	close(p[0]);
+	guard.guard_w = p[1];
+	guard.guard_pid = pid;
+	return 0;
+}
+
+/* Let the guard process go (SG is as it was); it exits and is reaped. */
+void zc_nic_guard_release(void)
+{
+	if (guard.guard_w < 0)
+		return;
+	close(guard.guard_w);
+	guard.guard_w = -1;
+	while (waitpid(guard.guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	guard.guard_pid = 0;
+}
+
+pid_t zc_nic_guard_pid(void)
+{
+	return guard.guard_pid;
 }
 
 int zc_nic_guard(const char *ifname, bool *orig)
@@ -150,6 +279,12 @@ int zc_nic_guard(const char *ifname, bool *orig)
 	guard.orig = on;
 	guard.cur = on;
 	guard.changed = 0;
+	err = spawn_guard(ifname, on);
+	if (err) {
+		close(guard.fd);
+		guard.fd = -1;
+		return err;
+	}
 	zc_signal_guard_install();
 	guard.active = 1;
 	*orig = on;
@@ -166,11 +301,13 @@ int zc_nic_guard_set(bool on)
 	if (on == !!guard.cur)
 		return 0;	/* some devices refuse even a no-op set */
 	guard.changed = 1;	/* before: a signal during the set restores */
+	tell_guard(true);
 	err = zc_nic_sg_set(guard.ifr.ifr_name, on);
 	if (err && zc_nic_sg_get(guard.ifr.ifr_name, &now))
 		return err;	/* state unknown: keep restoring */
 	guard.cur = err ? now : on;
 	guard.changed = !!guard.cur != !!guard.orig;
+	tell_guard(guard.changed);
 	return err;
 }
 
@@ -185,6 +322,7 @@ int zc_nic_restore(void)
 	if (!err) {
 		guard.changed = 0;
 		guard.cur = guard.orig;
+		tell_guard(false);
 	}
 	return err;
 }

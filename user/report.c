@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
 
 #include "methods.h"
 #include "report.h"
@@ -96,6 +98,10 @@ void report_devices(FILE *f, const struct zc_info *info, const char *indent)
 	table_free(t);
 }
 
+/*
+ * Every counter, on every kernel: null where the module did not report it
+ * (an older module, or its probe unavailable here: see zcopy probes).
+ */
 void report_counters_json(struct jw *w, const char *key,
 			  const struct zc_counters *c)
 {
@@ -104,12 +110,50 @@ void report_counters_json(struct jw *w, const char *key,
 
 	jw_obj_open(w, key);
 	for (i = 0; i < ZC_NCOUNTERS; i++) {
-		if (!(c->present & (1ull << i)))
-			continue;
 		json_key_of(k, sizeof(k), zc_counter_name(i));
-		jw_u64(w, k, c->v[i]);
+		if (c->present & (1ull << i))
+			jw_u64(w, k, c->v[i]);
+		else
+			jw_null(w, k);
 	}
 	jw_obj_close(w);
+}
+
+/* "2026-12-02T05:01:02.345Z" */
+void report_timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (int)((unsigned long)ts.tv_nsec / 1000000 % 1000));
+}
+
+/*
+ * What opens every JSON document (zcopy.schema.json): the schema and tool
+ * versions, the command, the kernel (@kernel, or this one's), when, and
+ * the session (0: null).
+ */
+void report_header_json(struct jw *w, const char *command, uint32_t session_id,
+			const char *kernel)
+{
+	struct utsname u;
+	char ts[64];
+
+	report_timestamp(ts, sizeof(ts));
+	jw_u64(w, "schema_version", ZC_JSON_SCHEMA_VERSION);
+	jw_str(w, "tool", "zcopy");
+	jw_str(w, "tool_version", ZC_TOOL_VERSION);
+	jw_str(w, "command", command);
+	jw_str(w, "kernel", kernel ? kernel : uname(&u) ? NULL : u.release);
+	jw_str(w, "timestamp", ts);
+	if (session_id)
+		jw_u64(w, "session_id", session_id);
+	else
+		jw_null(w, "session_id");
 }
 
 void report_sites_json(struct jw *w, const struct zc_info *info)
@@ -205,8 +249,12 @@ static void report_copies(FILE *f, const struct zc_run_res *r,
 		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]),
 		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]));
 	fprintf(f, "  syscalls      %" PRIu64 "  mode switches %" PRIu64
-		" (%s per call)\n", d->syscalls, d->mode_switches,
-		fmt_ratio(x, sizeof(x), d->mode_switches_per_call));
+		" (%s per call)%s\n", d->syscalls, d->mode_switches,
+		fmt_ratio(x, sizeof(x), d->mode_switches_per_call),
+		r->windowed ? " in the transfer loop" : "");
+	if (r->windowed)
+		fprintf(f, "                (then %" PRIu64 " after it, not counted: "
+			"fsync or drain, close, exit)\n", r->after_loop_syscalls);
 	fprintf(f, "  ctx switches  %" PRIu64 " (%" PRIu64 " voluntary, %"
 		PRIu64 " involuntary)\n", d->ctx_switches,
 		v[ZCOPY_COUNTER_CTX_SWITCHES_VOL], v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
@@ -246,7 +294,7 @@ void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r
 	fprintf(f, "zcopy run %s: %s -> %s, %s chunks, cache %s\n", d->method,
 		d->path, d->dest, fmt_bytes(sz, sizeof(sz), d->chunk), d->cache);
 	if (r->status != ZC_RUN_OK) {
-		fprintf(f, "  %s: %s\n", status_name(r->status), r->msg);
+		fprintf(f, "  %s\n", status_name(r->status));	/* why: stderr */
 		return;
 	}
 	fprintf(f, "  transferred   %s (%" PRIu64 " bytes) in %" PRIu64
@@ -323,6 +371,9 @@ static void unmeasured_json(struct jw *w)
 void report_measure_json(struct jw *w, const struct zc_run_res *r,
 			 const struct zc_derived *d)
 {
+	jw_str(w, "unmeasured_reason", r->accounted ? NULL :
+	       r->status != ZC_RUN_OK ? "the transfer did not complete" :
+	       "not accounted (--no-account, or no session)");
 	if (!r->accounted) {
 		unmeasured_json(w);
 		jw_obj_open(w, "detail");
@@ -351,7 +402,21 @@ void report_result_json(struct jw *w, const struct zc_run_res *r)
 	jw_u64(w, "calls", r->calls);
 	jw_u64(w, "elapsed_ns", r->elapsed_ns);
 	jw_u64(w, "retrans_bytes", r->retrans_bytes);
-	jw_dbl(w, "throughput_bps", report_rate(r), 0);
+	jw_u64(w, "unacked_bytes", r->unacked_bytes);
+	jw_dbl(w, "bytes_per_second", report_rate(r), 0);
+	jw_str(w, "cache_note", r->cache[0] ? r->cache : NULL);
+	if (r->cache_resident != UINT64_MAX && strcmp(r->cache, "warm") &&
+	    r->cache[0]) {
+		jw_u64(w, "cache_pages", r->cache_pages);
+		jw_u64(w, "cache_resident_pages", r->cache_resident);
+	} else {
+		jw_null(w, "cache_pages");
+		jw_null(w, "cache_resident_pages");
+	}
+	if (r->windowed)
+		jw_u64(w, "syscalls_after_loop", r->after_loop_syscalls);
+	else
+		jw_null(w, "syscalls_after_loop");
 }
 
 void report_run_json(struct jw *w, const struct zc_run_desc *d,
@@ -361,10 +426,11 @@ void report_run_json(struct jw *w, const struct zc_run_desc *d,
 
 	zc_derive(&r->info.counters, r->bytes, r->calls, &dv);
 	jw_obj_open(w, NULL);
+	report_header_json(w, "run", r->accounted ? r->info.session_id : 0, NULL);
 	jw_str(w, "method", d->method);
 	jw_str(w, "file", d->path);
 	jw_str(w, "dest", d->dest);
-	jw_u64(w, "chunk", d->chunk);
+	jw_u64(w, "chunk_bytes", d->chunk);
 	jw_str(w, "cache", d->cache);
 	report_result_json(w, r);
 	jw_bool(w, "accounted", r->accounted);

@@ -20,6 +20,9 @@ void report_counters_json(struct jw *w, const char *key,
 void report_sites_json(struct jw *w, const struct zc_info *info);
 void report_devices_json(struct jw *w, const struct zc_info *info);
 void report_session_json(struct jw *w, const struct zc_info *s);
+void report_header_json(struct jw *w, const char *command, uint32_t session_id,
+			const char *kernel);
+void report_timestamp(char *buf, size_t len);
 
 /* One transfer (zcopy run). */
 struct zc_run_desc {

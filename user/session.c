@@ -21,14 +21,18 @@
 #include <linux/tcp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sockios.h>
 
 #include "methods.h"
+#include "opts.h"
 #include "output.h"
 #include "session.h"
 
-#define DRAIN_MS	30000	/* how long to wait for the peer to close */
 
 /* Children */
 
@@ -56,6 +60,7 @@ int zc_child_spawn(struct zc_child *c, zc_child_fn fn, void *arg, int close_fd)
 		signal(SIGINT, SIG_DFL);	/* not the parent's NIC guard */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		close(go[1]);
 		close(st[0]);
@@ -174,9 +179,11 @@ struct child_msg {
 	uint32_t type;
 	int32_t err;
 	uint64_t bytes, calls, elapsed_ns, zc_completions, zc_copied;
-	uint64_t retrans_bytes;
+	uint64_t retrans_bytes, unacked_bytes;
 	int32_t zc_verdict;
 	char msg[200];
+	char note[200];
+	char dest[80];
 };
 
 /*
@@ -197,7 +204,11 @@ struct xfer_ctx {
 static void fill_msg(struct child_msg *m, uint32_t type, int err,
 		     const struct zc_xfer *x, uint64_t elapsed_ns)
 {
+	char dest[sizeof(m->dest)];
+
+	strlcpy0(dest, m->dest, sizeof(dest));
 	memset(m, 0, sizeof(*m));
+	strlcpy0(m->dest, dest, sizeof(m->dest));
 	m->type = type;
 	m->err = err;
 	m->elapsed_ns = elapsed_ns;
@@ -211,11 +222,15 @@ static void fill_msg(struct child_msg *m, uint32_t type, int err,
 	}
 }
 
-static void send_msg(int fd, uint32_t type, int err, const struct zc_xfer *x)
+static void send_msg(int fd, uint32_t type, int err, const struct zc_xfer *x,
+		     const char *dest)
 {
 	struct child_msg m;
 
+	m.dest[0] = '\0';
 	fill_msg(&m, type, err, x, 0);
+	if (dest)
+		strlcpy0(m.dest, dest, sizeof(m.dest));
 	write_full(fd, &m, sizeof(m));
 }
 
@@ -226,46 +241,167 @@ static uint32_t msg_type(int err)
 	return err ? MSG_FAILED : MSG_RESULT;
 }
 
-static int open_output(const struct zc_run_cfg *cfg, struct zc_xfer *x)
+/*
+ * The destination file: never the input itself (the same inode, whatever
+ * the path: hard link, symbolic link, bind mount), and an existing file
+ * only with @force, which truncates it once it is known not to be the input.
+ */
+static int open_dest_file(const struct zc_run_cfg *cfg, struct zc_xfer *x)
 {
-	char a[80];
-	int fd;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (cfg->force ? 0 : O_EXCL);
+	struct stat in, out;
+	int fd, err;
 
-	if (cfg->to) {
-		fd = open(cfg->to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			snprintf(x->msg, sizeof(x->msg), "%s: %s", cfg->to,
-				 strerror(errno));
-		x->out_fd = fd;
-		return fd < 0 ? -errno : 0;
+	if (fstat(x->in_fd, &in)) {
+		err = -errno;
+		snprintf(x->msg, sizeof(x->msg), "%s: %s", cfg->path, strerror(-err));
+		return err;
 	}
-	x->out_is_sock = true;
-	fd = socket(cfg->peer->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (const void *)&cfg->peer->ss, cfg->peer->len)) {
-		format_addr(cfg->peer, a, sizeof(a));
-		snprintf(x->msg, sizeof(x->msg), "connect %s: %s", a, strerror(errno));
+	if (!stat(cfg->to, &out) && out.st_dev == in.st_dev && out.st_ino == in.st_ino)
+		goto same;
+	fd = open(cfg->to, flags, 0644);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EEXIST)
+			snprintf(x->msg, sizeof(x->msg), "--to %s exists: give --force "
+				 "to replace it", cfg->to);
+		else
+			snprintf(x->msg, sizeof(x->msg), "--to %s: %s", cfg->to,
+				 strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &out) || (out.st_dev == in.st_dev && out.st_ino == in.st_ino)) {
 		close(fd);
-		return -ECONNREFUSED;
+		goto same;
+	}
+	if (ftruncate(fd, 0)) {
+		err = -errno;
+		snprintf(x->msg, sizeof(x->msg), "--to %s: %s", cfg->to, strerror(-err));
+		close(fd);
+		return err;
 	}
 	x->out_fd = fd;
-	return fd < 0 ? -errno : 0;
+	return 0;
+same:
+	snprintf(x->msg, sizeof(x->msg), "--to %s is the input file %s (the same "
+		 "inode): refusing to overwrite it", cfg->to, cfg->path);
+	return -EINVAL;
 }
 
-/* Wait until the peer has read everything and closed (bounded). */
-static void drain_peer(int fd)
+static double connect_timeout(const struct zc_run_cfg *cfg)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t deadline = now_ns() + DRAIN_MS * 1000000ull;
-	char buf[512];
-	ssize_t n;
+	return cfg->connect_s > 0 ? cfg->connect_s : ZC_DEFAULT_CONNECT_S;
+}
 
-	shutdown(fd, SHUT_WR);
-	while (now_ns() < deadline) {
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
-			return;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return;
+/* Connect to @a within @secs; -ETIMEDOUT when nothing answered. */
+static int connect_one(const struct zc_addr *a, double secs, int *out)
+{
+	struct pollfd p = { .events = POLLOUT };
+	uint64_t end = now_ns() + (uint64_t)(secs * 1e9), now;
+	int fd, fl, err = 0, r;
+	socklen_t len = sizeof(err);
+
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const void *)&a->ss, a->len) && errno != EINPROGRESS) {
+		err = -errno;
+		goto fail;
+	}
+	p.fd = fd;
+	for (;;) {
+		now = now_ns();
+		if (now >= end) {
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+		r = poll(&p, 1, (int)((end - now) / 1000000) + 1);
+		if (r > 0)
+			break;
+		if (r < 0 && errno != EINTR) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		err = errno;
+	if (err) {
+		err = -err;
+		goto fail;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		err = -errno;
+		goto fail;
+	}
+	*out = fd;
+	return 0;
+fail:
+	close(fd);
+	return err;
+}
+
+/* Try every address of the peer in turn; @x->msg names each failure. */
+static int open_dest_sock(const struct zc_run_cfg *cfg, struct zc_xfer *x,
+			  char *dest, size_t dlen)
+{
+	double secs = connect_timeout(cfg);
+	size_t off = 0;
+	unsigned int i;
+	char a[80];
+	int fd = -1, err = -EDESTADDRREQ;
+
+	x->out_is_sock = true;
+	for (i = 0; i < cfg->npeers; i++) {
+		format_addr(&cfg->peers[i], a, sizeof(a));
+		err = connect_one(&cfg->peers[i], secs, &fd);
+		if (!err) {
+			strlcpy0(dest, a, dlen);
+			x->out_fd = fd;
+			x->msg[0] = '\0';
+			return 0;
+		}
+		if (off < sizeof(x->msg)) {
+			if (err == -ETIMEDOUT)
+				off += (size_t)snprintf(x->msg + off, sizeof(x->msg) - off,
+					"%sconnect to %s: no answer within %g s "
+					"(--connect-timeout)", i ? "; " : "", a, secs);
+			else
+				off += (size_t)snprintf(x->msg + off, sizeof(x->msg) - off,
+					"%sconnect to %s: %s", i ? "; " : "", a,
+					strerror(-err));
+		}
+	}
+	return err == -ETIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED;
+}
+
+/*
+ * Wait until the peer has acknowledged every byte (SIOCOUTQ is 0), so that
+ * all of the NIC's DMA is in the session: as long as the queue shrinks, and
+ * at most @stall_s without progress. Returns the bytes still unacknowledged.
+ */
+static uint64_t drain_peer(int fd, double stall_s, const char *peer)
+{
+	uint64_t stall_ns = (uint64_t)(stall_s * 1e9), t0 = now_ns(), last = t0;
+	bool said = false;
+	int q = 0, prev = -1;
+
+	for (;;) {
+		if (ioctl(fd, SIOCOUTQ, &q) || q <= 0)
+			return 0;
+		if (q != prev) {
+			prev = q;
+			last = now_ns();
+		} else if (now_ns() - last >= stall_ns) {
+			return (uint64_t)q;
+		}
+		if (!said && now_ns() - t0 >= 2000000000ull) {
+			fprintf(stderr, "zcopy: waiting for %s to acknowledge the last "
+				"%d bytes (at most %g s without progress)\n", peer, q,
+				stall_s);
+			said = true;
+		}
+		sleep_ns(5000000ull);
 	}
 }
 
@@ -286,18 +422,33 @@ static uint64_t retrans_bytes(int fd)
 	return ti.tcpi_bytes_retrans;
 }
 
-static int child_setup(const struct zc_run_cfg *cfg, struct zc_xfer *x)
+static int child_setup(const struct zc_run_cfg *cfg, struct zc_xfer *x,
+		       char *dest, size_t dlen)
 {
 	int err;
 
 	err = zc_xfer_open_input(x, cfg->path);
 	if (!err)
-		err = open_output(cfg, x);
+		err = cfg->to ? open_dest_file(cfg, x) :
+		      open_dest_sock(cfg, x, dest, dlen);
 	if (!err)
 		err = zc_xfer_setup(x);
 	return err;
 }
 
+static double stall_timeout(const struct zc_run_cfg *cfg)
+{
+	return cfg->stall_s > 0 ? cfg->stall_s : ZC_DEFAULT_STALL_S;
+}
+
+/*
+ * The transfer. The session's window is the loop: the child stops itself
+ * (one kill(SIGSTOP)) when it is ready, the parent creates the session
+ * for it while it is stopped and resumes it (SIGCONT); after the loop it
+ * stops itself again, and the parent reads the counters while it is
+ * stopped. Syscalls are counted at entry, so the window holds the loop's
+ * calls and the second kill(), which the parent takes off.
+ */
 static int xfer_child(void *arg, int go_fd, int st_fd)
 {
 	struct xfer_ctx *ctx = arg;
@@ -305,29 +456,38 @@ static int xfer_child(void *arg, int go_fd, int st_fd)
 	struct zc_xfer x = { .m = cfg->m, .in_fd = -1, .out_fd = -1,
 			     .size = cfg->size, .chunk = cfg->chunk,
 			     .progress = &ctx->sh->progress };
+	struct child_msg *res = &ctx->sh->result;
+	char dest[80] = "";
 	uint64_t t0, elapsed;
+	pid_t self = getpid();
 	int err;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed peer is EPIPE, not death */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* and do not outlive zcopy */
-	err = child_setup(cfg, &x);
+	err = child_setup(cfg, &x, dest, sizeof(dest));
 	if (err) {
 		send_msg(st_fd, err == -EOPNOTSUPP ? MSG_UNAVAILABLE : MSG_FAILED,
-			 err, &x);
+			 err, &x, NULL);
 		return 1;
 	}
-	send_msg(st_fd, MSG_READY, 0, NULL);
-	if (zc_child_wait_go(go_fd))
-		return 1;
-	t0 = now_ns();
+	strlcpy0(res->dest, dest, sizeof(res->dest));
+	close(go_fd);		/* the parent releases us with SIGCONT */
+	send_msg(st_fd, MSG_READY, 0, NULL, dest);
+	syscall(SYS_kill, self, SIGSTOP);	/* the start of the window */
+	t0 = now_ns();		/* vDSO: no system call */
 	err = zc_xfer_run(&x);
-	if (!err && !x.out_is_sock && fsync(x.out_fd))
-		err = -errno;
 	elapsed = now_ns() - t0;
-	fill_msg(&ctx->sh->result, msg_type(err), err, &x, elapsed);
+	fill_msg(res, msg_type(err), err, &x, elapsed);
+	syscall(SYS_kill, self, SIGSTOP);	/* the end of the window */
+	if (!err && !x.out_is_sock && fsync(x.out_fd)) {
+		err = -errno;
+		fill_msg(res, MSG_FAILED, err, &x, elapsed);
+		snprintf(res->msg, sizeof(res->msg), "fsync %s: %s", cfg->to,
+			 strerror(-err));
+	}
 	if (x.out_is_sock && !err) {
-		drain_peer(x.out_fd);
-		ctx->sh->result.retrans_bytes = retrans_bytes(x.out_fd);
+		res->unacked_bytes = drain_peer(x.out_fd, stall_timeout(cfg), dest);
+		res->retrans_bytes = retrans_bytes(x.out_fd);
 	}
 	zc_xfer_cleanup(&x);
 	close(x.out_fd);
@@ -363,22 +523,108 @@ static void draw_progress(const struct zc_run_cfg *cfg, uint64_t done,
 	*drawn = true;
 }
 
-/* Wait for the child's end, drawing a progress bar after a second. */
-static void wait_exit(const struct zc_run_cfg *cfg, struct zc_child *c,
-		      struct xfer_shared *sh)
+/* SIGCHLD wakes the parent's poll() through this pipe. */
+static int chld_pipe[2] = { -1, -1 };
+
+static void on_chld(int sig)
 {
-	struct pollfd p = { .fd = c->st_r, .events = POLLIN };
+	int e = errno;
+
+	(void)sig;
+	if (chld_pipe[1] >= 0 && write(chld_pipe[1], "c", 1) < 0)
+		errno = e;
+	errno = e;
+}
+
+struct window {
+	struct zc_run_res *res;
+	uint32_t id;
+	bool taken;		/* the loop's counters were read */
+	uint64_t syscalls, vol, invol;
+	int err;
+};
+
+/* The child stopped itself after its loop: read the window, resume it. */
+static void take_window(const struct zc_run_cfg *cfg, struct zc_child *c,
+			struct window *w)
+{
+	struct zc_info info = { 0 };
+	const uint64_t *v = info.counters.v;
+
+	if (cfg->nl && !w->taken) {
+		w->err = zc_nl_session_get(cfg->nl, w->id, &info);
+		if (w->err) {
+			zc_nl_perror(cfg->nl, w->err, "session-get");
+		} else {
+			w->syscalls = v[ZCOPY_COUNTER_SYSCALLS];
+			w->vol = v[ZCOPY_COUNTER_CTX_SWITCHES_VOL];
+			w->invol = v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL];
+		}
+		zc_info_free(&info);
+	}
+	w->taken = true;
+	kill(c->pid, SIGCONT);
+}
+
+static bool child_stopped(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return !waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG) &&
+	       si.si_pid == pid && si.si_code == CLD_STOPPED;
+}
+
+/*
+ * Wait for the child's end: take the window when it stops, draw a progress
+ * bar after a second, and kill it when it made no progress for the stall
+ * timeout (it then reports what it waited for).
+ */
+static void wait_exit(const struct zc_run_cfg *cfg, struct zc_child *c,
+		      struct xfer_shared *sh, struct window *w)
+{
+	struct pollfd p[2] = { { .fd = c->st_r, .events = POLLIN },
+			       { .fd = chld_pipe[0], .events = POLLIN } };
 	bool bar = cfg->progress && isatty(STDERR_FILENO), drawn = false;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), last = t0, seen = 0;
+	uint64_t stall_ns = (uint64_t)(stall_timeout(cfg) * 1e9);
 	char junk[64];
 	int r;
 
 	for (;;) {
-		r = poll(&p, 1, bar ? 200 : -1);
+		r = poll(p, 2, bar ? 200 : 1000);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r > 0 && read(c->st_r, junk, sizeof(junk)) <= 0)
+		if (r > 0 && (p[0].revents & (POLLIN | POLLHUP)) &&
+		    read(c->st_r, junk, sizeof(junk)) <= 0)
 			break;	/* end of file: the child has exited */
+		if (r > 0 && (p[1].revents & POLLIN))
+			while (read(chld_pipe[0], junk, sizeof(junk)) > 0)
+				;
+		if (!w->taken && child_stopped(c->pid))
+			take_window(cfg, c, w);
+		if (sh->progress != seen || w->taken) {
+			seen = sh->progress;
+			last = now_ns();
+		} else if (now_ns() - last >= stall_ns) {
+			kill(c->pid, SIGKILL);
+			if (cfg->to)
+				snprintf(sh->result.msg, sizeof(sh->result.msg),
+					 "stalled: no progress for %g s writing %s, after "
+					 "%llu of %llu bytes (--stall-timeout)",
+					 stall_timeout(cfg), cfg->to,
+					 (unsigned long long)seen,
+					 (unsigned long long)cfg->size);
+			else
+				snprintf(sh->result.msg, sizeof(sh->result.msg),
+					 "stalled: %s took no data for %g s, after %llu "
+					 "of %llu bytes (--stall-timeout)",
+					 sh->result.dest, stall_timeout(cfg),
+					 (unsigned long long)seen,
+					 (unsigned long long)cfg->size);
+			sh->result.type = MSG_FAILED;
+			sh->result.bytes = seen;
+		}
 		if (bar)
 			draw_progress(cfg, sh->progress, t0, &drawn);
 	}
@@ -398,22 +644,67 @@ static void res_from_msg(struct zc_run_res *res, const struct child_msg *m)
 	res->zc_copied = m->zc_copied;
 	res->zc_verdict = m->zc_verdict;
 	res->retrans_bytes = m->retrans_bytes;
+	res->unacked_bytes = m->unacked_bytes;
+	strlcpy0(res->dest, m->dest, sizeof(res->dest));
 	if (res->status == ZC_RUN_OK)
 		strlcpy0(res->note, m->msg, sizeof(res->note));
 	else
 		strlcpy0(res->msg, m->msg[0] ? m->msg : "transfer failed",
 			 sizeof(res->msg));
+	if (res->status == ZC_RUN_OK && m->unacked_bytes && !res->note[0])
+		snprintf(res->note, sizeof(res->note), "%llu bytes were still "
+			 "unacknowledged by %s when zcopy stopped waiting: their "
+			 "DMA may be missing", (unsigned long long)m->unacked_bytes,
+			 m->dest);
+}
+
+/* Put the loop's syscall and context-switch counts in the session's. */
+static void apply_window(struct zc_run_res *res, const struct window *w)
+{
+	uint64_t *v = res->info.counters.v;
+
+	if (!w->taken || w->err || !res->accounted)
+		return;
+	/* The window ends with the child's kill(SIGSTOP): not the transfer's. */
+	res->after_loop_syscalls = v[ZCOPY_COUNTER_SYSCALLS] > w->syscalls ?
+				   v[ZCOPY_COUNTER_SYSCALLS] - w->syscalls : 0;
+	v[ZCOPY_COUNTER_SYSCALLS] = w->syscalls ? w->syscalls - 1 : 0;
+	v[ZCOPY_COUNTER_CTX_SWITCHES_VOL] = w->vol;
+	v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL] = w->invol;
+	res->windowed = true;
+}
+
+/* Wait until the ready child has stopped itself; false if it died. */
+static bool wait_stopped(pid_t pid)
+{
+	siginfo_t si;
+	int r;
+
+	do {
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PID, (id_t)pid, &si, WSTOPPED | WEXITED | WNOWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 || si.si_code != CLD_STOPPED)
+		return false;
+	return child_stopped(pid);	/* consume this stop */
 }
 
 /* Release the ready child under a session and collect the result. */
 static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 		   struct xfer_shared *sh, struct zc_run_res *res)
 {
-	uint32_t id = 0;
+	struct window w = { .res = res };
 	int err = 0;
 
+	if (!wait_stopped(c->pid)) {
+		zc_child_reap(c, NULL);
+		res_from_msg(res, &sh->result);
+		res->status = ZC_RUN_FAILED;
+		snprintf(res->msg, sizeof(res->msg), "the transfer process died");
+		return 0;
+	}
 	if (cfg->nl) {
-		err = zc_session_follow(cfg->nl, c->pid, NULL, &id);
+		err = zc_session_follow(cfg->nl, c->pid, NULL, &w.id);
 		if (err) {
 			zc_child_kill(c);
 			snprintf(res->msg, sizeof(res->msg), "no session");
@@ -421,8 +712,8 @@ static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 			return err;
 		}
 	}
-	zc_child_go(c);
-	wait_exit(cfg, c, sh);
+	kill(c->pid, SIGCONT);
+	wait_exit(cfg, c, sh, &w);
 	zc_child_reap(c, NULL);
 	if (!sh->result.type) {
 		sh->result.type = MSG_FAILED;
@@ -431,20 +722,46 @@ static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 	}
 	res_from_msg(res, &sh->result);
 	if (cfg->nl) {
-		err = zc_session_collect(cfg->nl, id, &res->info);
+		err = zc_session_collect(cfg->nl, w.id, &res->info);
 		res->accounted = !err;
+		apply_window(res, &w);
 	}
 	return err;
 }
 
 static void prepare_cache(const struct zc_run_cfg *cfg, struct zc_run_res *res)
 {
+	struct zc_evict ev;
+
 	if (!cfg->cold) {
 		snprintf(res->cache, sizeof(res->cache), "warm");
 		return;
 	}
-	if (zc_drop_cache(cfg->path, res->cache, sizeof(res->cache)))
-		zc_warn("cold cache: %s", res->cache);
+	zc_evict_file(cfg->path, &ev);
+	res->cache_pages = ev.pages;
+	res->cache_resident = ev.resident;
+	strlcpy0(res->cache, ev.note, sizeof(res->cache));
+}
+
+static int chld_install(struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_chld };
+	int err = pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) ? -errno : 0;
+
+	if (err)
+		return err;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCHLD, &sa, old);
+	return 0;
+}
+
+static void chld_restore(const struct sigaction *old)
+{
+	sigaction(SIGCHLD, old, NULL);
+	close(chld_pipe[0]);
+	close(chld_pipe[1]);
+	chld_pipe[0] = chld_pipe[1] = -1;
 }
 
 /*
@@ -455,6 +772,7 @@ int zc_run_transfer(const struct zc_run_cfg *cfg, struct zc_run_res *res)
 {
 	struct xfer_ctx ctx = { .cfg = cfg };
 	struct zc_child c = { .go_w = -1, .st_r = -1 };
+	struct sigaction old;
 	struct child_msg m;
 	int err;
 
@@ -463,6 +781,9 @@ int zc_run_transfer(const struct zc_run_cfg *cfg, struct zc_run_res *res)
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctx.sh == MAP_FAILED)
 		return -errno;
+	err = chld_install(&old);
+	if (err)
+		goto out_unmap;
 	prepare_cache(cfg, res);
 	err = zc_child_spawn(&c, xfer_child, &ctx,
 			     cfg->nl ? zc_nl_fd(cfg->nl) : -1);
@@ -476,6 +797,8 @@ int zc_run_transfer(const struct zc_run_cfg *cfg, struct zc_run_res *res)
 		res_from_msg(res, &m);
 	}
 out:
+	chld_restore(&old);
+out_unmap:
 	munmap(ctx.sh, sizeof(*ctx.sh));
 	return err;
 }

@@ -48,10 +48,14 @@ struct zc_run_cfg {
 	const char *path;
 	uint64_t size;
 	size_t chunk;
-	const struct zc_addr *peer;	/* destination socket, or */
-	const char *to;			/* destination file */
+	const struct zc_addr *peers;	/* destination socket: tried in order */
+	unsigned int npeers;
+	const char *to;			/* or destination file */
+	bool force;			/* replace an existing @to */
 	bool cold;
 	bool progress;			/* a progress bar if stderr is a tty */
+	double connect_s;		/* per address; 0: ZC_DEFAULT_CONNECT_S */
+	double stall_s;			/* no progress this long: give up */
 	struct zc_nl *nl;		/* NULL: do not account (--no-account) */
 };
 
@@ -61,12 +65,23 @@ struct zc_run_res {
 	int status;			/* enum zc_run_status */
 	char msg[200];			/* why unavailable or failed */
 	char note[200];			/* a remark (e.g. no usage report) */
-	char cache[96];			/* what was done for a cold cache */
+	char cache[160];		/* what was done for a cold cache */
+	uint64_t cache_pages;		/* cold: pages of the file, */
+	uint64_t cache_resident;	/* of which still cached; -1: unknown */
+	char dest[80];			/* the address connected to */
 	uint64_t bytes, calls, elapsed_ns;
 	uint64_t zc_completions, zc_copied;
 	uint64_t retrans_bytes;		/* TCP sent these again */
+	uint64_t unacked_bytes;		/* not acknowledged when we stopped waiting */
 	int zc_verdict;			/* enum zc_zc_verdict */
 	bool accounted;
+	/*
+	 * info's syscall and context-switch counters are those of the
+	 * transfer loop (the window); after_loop_syscalls is what the child
+	 * made after it (fsync or drain, TCP_INFO, close, exit), not counted.
+	 */
+	bool windowed;
+	uint64_t after_loop_syscalls;
 	struct zc_info info;		/* the session's counters if accounted */
 };
 

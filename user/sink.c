@@ -357,8 +357,12 @@ int cmd_sink(int argc, char **argv)
 	if (ret == ZC_PARSE_HELP || ret) {
 		if (ret != ZC_PARSE_HELP)
 			zc_err("sink: %s", err);
-		fprintf(ret ? stderr : stdout,
-			"usage: zcopy sink --listen [ADDR:]PORT [--once] [-v]\n");
+		fprintf(ret == ZC_PARSE_HELP ? stdout : stderr,
+			"usage: zcopy sink --listen [ADDR:]PORT [OPTIONS]\n"
+			"  -l, --listen [ADDR:]PORT  where; a port alone: every address (needed)\n"
+			"      --once                exit after the first connection (serve on)\n"
+			"  -v, --verbose             print the address and each connection's bytes (quiet)\n"
+			"  -h, --help                this help\n");
 		return ret == ZC_PARSE_HELP ? ZC_EXIT_OK : ZC_EXIT_USAGE;
 	}
 	format_addr(&o.listen, addr, sizeof(addr));

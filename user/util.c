@@ -128,37 +128,68 @@ static int split_hostport(const char *s, char *host, size_t hlen,
 	return 0;
 }
 
-static int resolve(const char *host, const char *port, struct zc_addr *a)
+static char resolve_err[200];
+
+/* Why the last parse_hostport() / parse_hostports() failed, for messages. */
+const char *zc_resolve_error(void)
+{
+	return resolve_err[0] ? resolve_err : "bad address";
+}
+
+static int resolve(const char *host, const char *port, struct zc_addr *a,
+		   unsigned int max, unsigned int *n)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_NUMERICSERV | (*host ? 0 : AI_PASSIVE),
 	};
-	struct addrinfo *res;
+	struct addrinfo *res, *r;
 	uint32_t p;
+	int e;
 
-	if (parse_u32(port, &p) || p > 65535)
+	if (parse_u32(port, &p) || p > 65535) {
+		snprintf(resolve_err, sizeof(resolve_err),
+			 "bad port '%s' (0 to 65535)", port);
 		return -EINVAL;
-	if (getaddrinfo(*host ? host : NULL, port, &hints, &res))
+	}
+	e = getaddrinfo(*host ? host : NULL, port, &hints, &res);
+	if (e) {
+		snprintf(resolve_err, sizeof(resolve_err), "cannot resolve '%s': %s",
+			 host, e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e));
 		return -EHOSTUNREACH;
-	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
-	a->len = res->ai_addrlen;
+	}
+	*n = 0;
+	for (r = res; r && *n < max; r = r->ai_next) {
+		if (r->ai_addrlen > sizeof(a[*n].ss))
+			continue;
+		memcpy(&a[*n].ss, r->ai_addr, r->ai_addrlen);
+		a[*n].len = r->ai_addrlen;
+		(*n)++;
+	}
 	freeaddrinfo(res);
+	if (!*n) {
+		snprintf(resolve_err, sizeof(resolve_err),
+			 "'%s' has no usable address", host);
+		return -EHOSTUNREACH;
+	}
 	return 0;
 }
 
 /*
  * "ADDR:PORT", "[V6ADDR]:PORT" or, when @port_only_ok, just "PORT"
- * (any address). Names are resolved.
+ * (any address). Names are resolved: up to @max addresses, in the
+ * resolver's order, land in @a and their number in @n.
  */
-int parse_hostport(const char *s, bool port_only_ok, struct zc_addr *a)
+int parse_hostports(const char *s, bool port_only_ok, struct zc_addr *a,
+		    unsigned int max, unsigned int *n)
 {
 	char host[256];
 	const char *port;
 	int err;
 
-	if (!s || !*s)
+	resolve_err[0] = '\0';
+	if (!s || !*s || !max)
 		return -EINVAL;
 	err = split_hostport(s, host, sizeof(host), &port);
 	if (err == -ENOENT && port_only_ok) {
@@ -166,11 +197,20 @@ int parse_hostport(const char *s, bool port_only_ok, struct zc_addr *a)
 		port = s;
 		err = 0;
 	}
-	if (err)
+	if (err || (!*host && !port_only_ok)) {
+		snprintf(resolve_err, sizeof(resolve_err),
+			 err == -ENOENT ? "'%s' has no port (ADDR:PORT)" :
+			 "'%s' is not ADDR:PORT or [V6ADDR]:PORT", s);
 		return -EINVAL;
-	if (!*host && !port_only_ok)
-		return -EINVAL;
-	return resolve(host, port, a);
+	}
+	return resolve(host, port, a, max, n);
+}
+
+int parse_hostport(const char *s, bool port_only_ok, struct zc_addr *a)
+{
+	unsigned int n;
+
+	return parse_hostports(s, port_only_ok, a, 1, &n);
 }
 
 void format_addr(const struct zc_addr *a, char *buf, size_t len)

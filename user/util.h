@@ -12,6 +12,9 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ZC_ALIGN	4096u
 
+#define ZC_TOOL_VERSION		"0.2"
+#define ZC_JSON_SCHEMA_VERSION	1	/* zcopy.schema.json */
+
 /* Exit codes shared by every command. */
 enum { ZC_EXIT_OK = 0, ZC_EXIT_FAIL = 1, ZC_EXIT_USAGE = 2 };
 
@@ -24,7 +27,12 @@ int parse_size(const char *s, uint64_t *out);
 int parse_seconds(const char *s, double *out);
 int parse_u32(const char *s, uint32_t *out);
 int parse_onoff(const char *s, bool *on);
+#define ZC_MAX_ADDRS	8	/* addresses of a name that are tried */
+
 int parse_hostport(const char *s, bool port_only_ok, struct zc_addr *a);
+int parse_hostports(const char *s, bool port_only_ok, struct zc_addr *a,
+		    unsigned int max, unsigned int *n);
+const char *zc_resolve_error(void);
 void format_addr(const struct zc_addr *a, char *buf, size_t len);
 void addr_set_port(struct zc_addr *a, uint16_t port);
 uint16_t addr_port(const struct zc_addr *a);

@@ -66,7 +66,7 @@ py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_se
 # The disk's own count of sectors read (/sys/block/DEV/stat, field 3).
 sectors() { read -r _ _ r _ <"/sys/block/$DISK/stat"; echo "$r"; }
 d0=$(sectors)
-"$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" >"$T/demo.json" 2>"$T/demo.err"
+"$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" --create >"$T/demo.json" 2>"$T/demo.err"
 ok $? "demo --check --sg on: every method within tolerance"
 d1=$(sectors)
 sed 's/^/# /' "$T/demo.err"
@@ -131,7 +131,7 @@ ip netns exec "$ZCOPY_PEER_NS" "$PYTHON" -c 'import socket,time
 s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7777)); s.listen(); time.sleep(60)' &
 L=$!
 sleep 1
-"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --file "$ZCOPY_DISK_DIR/big.dat" \
+"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --file "$ZCOPY_DISK_DIR/big.dat" --create \
 	--peer "$ZCOPY_PEER_ADDR:7777" >/dev/null 2>&1 &
 D=$!
 i=0
@@ -226,7 +226,7 @@ assert s['pid'] == $P and 4194304 <= s['counters']['copy_k2u_bytes'] <= 4194304 
 # --- sessions, reset, watch, events ---------------------------------------------
 "$ZCOPY" sessions -j >"$T/sessions.json"
 py "no session left behind" "$T/sessions.json" "assert d['sessions'] == [], d"
-"$ZCOPY" reset -s 999 2>"$T/reset.err"
+"$ZCOPY" reset -S 999 2>"$T/reset.err"
 ok "$([ $? -eq 1 ]; echo $?)" "reset of a missing session fails"
 check "reset: the kernel's message" grep -q "no such session" "$T/reset.err"
 check "reset of the global counters" "$ZCOPY" reset
@@ -241,6 +241,85 @@ kill "$W"
 wait "$W"
 check "watch --events: a session-end event, deleted" \
 	grep -q '"event":"session-end".*"end_reason":"deleted"' "$T/events.json"
+
+# === issue 10: the measured window, cold eviction, SG after SIGQUIT/SIGKILL ===
+# (one function, kept apart from the checks above)
+cli_issue10() {
+	G=$ZCOPY_DISK_DIR/issue10.dat
+	"$ZCOPY" run read-write -j --create --size 4M --file "$G" >"$T/i10rw.json" 2>/dev/null
+	ok $? "i10: run read-write (cold)"
+	py "i10: read-write: exactly 2 syscalls per call in the window (4 mode switches)" \
+		"$T/i10rw.json" "
+assert d['calls'] == 64 and d['syscalls'] == 128 and d['mode_switches'] == 256, d
+assert d['syscalls_after_loop'] > 0, d"
+	py "i10: cold: all 1024 pages evicted (mincore), the disk read them all" \
+		"$T/i10rw.json" "
+assert d['cache_pages'] == 1024 and d['cache_resident_pages'] == 0, d
+assert d['detail']['dma']['from_dev_bytes'] >= d['bytes'], d['detail']['dma']"
+	"$ZCOPY" run sendfile -j --size 4M --file "$G" >"$T/i10sf.json" 2>/dev/null
+	ok $? "i10: run sendfile"
+	py "i10: sendfile: exactly 1 syscall per call (2 mode switches)" "$T/i10sf.json" "
+assert d['calls'] == 64 and d['syscalls'] == 64 and d['mode_switches_per_call'] == 2, d"
+	"$ZCOPY" run mmap-write -j --size 4M --file "$G" >"$T/i10mm.json" 2>/dev/null
+	py "i10: mmap-write: 1 write per call (the book's 4 is one mmap + one write)" \
+		"$T/i10mm.json" "assert d['syscalls'] == d['calls'] == 64, d"
+	"$ZCOPY" demo -j --sg on --methods read-write,mmap-write,sendfile --size 4M \
+		--file "$G" >"$T/i10demo.json" 2>/dev/null
+	py "i10: demo: measured mode switches equal the book on the same basis" \
+		"$T/i10demo.json" "
+for m in d['methods']:
+    e = m['expected']
+    assert m['mode_switches_per_call'] == e['mode_switches_per_call'], m
+assert [m['expected']['mode_switches_book'] for m in d['methods']] == [4, 4, 2]"
+	# A cold run evicts its own file and leaves another file's cache alone
+	# (fincore reads mincore(), as zcopy does).
+	if command -v fincore >/dev/null; then
+		dd if="$F" of=/dev/null bs=1M 2>/dev/null
+		fsz=$(stat -c %s "$F")
+		res=$(fincore -b -n -o RES "$F")
+		"$ZCOPY" run sendfile -j --size 4M --file "$G" >"$T/i10c.json" 2>/dev/null
+		check "i10: another file stays cached through a cold run ($res -> $(fincore -b -n -o RES "$F") of $fsz bytes)" \
+			test "$(fincore -b -n -o RES "$F")" -ge "$res"
+		check "i10: (and it was cached before: $res of $fsz bytes)" test "$res" -ge $((fsz / 2))
+	else
+		n=$((n + 1)); echo "ok $n # SKIP fincore (util-linux) missing"
+	fi
+	# SG comes back after SIGQUIT (handler) and SIGKILL (the guard process).
+	for sig in QUIT KILL; do
+		ip netns exec "$ZCOPY_PEER_NS" "$PYTHON" -c 'import socket,time
+s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
+		L=$!
+		sleep 1
+		"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --create \
+			--file "$ZCOPY_DISK_DIR/i10big.dat" --peer "$ZCOPY_PEER_ADDR:7778" \
+			>/dev/null 2>"$T/i10sig.err" &
+		D=$!
+		i=0
+		until ethtool -k "$ZCOPY_DEV" | grep -q '^scatter-gather: off' || [ $i -ge 300 ]; do
+			sleep 0.2; i=$((i + 1))
+		done
+		check "i10: demo --sg off turned SG off (before SIG$sig)" test $i -lt 300
+		kill -"$sig" "$D"
+		wait "$D"
+		i=0
+		until ethtool -k "$ZCOPY_DEV" | grep -q '^scatter-gather: on' || [ $i -ge 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		check "i10: SG restored after SIG$sig" sh -c "ethtool -k $ZCOPY_DEV | grep -q '^scatter-gather: on'"
+		kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+	done
+	# Every command's JSON from the real module against the schema.
+	"$ZCOPY" stats -j >"$T/i10stats.json"
+	"$ZCOPY" probes -j >"$T/i10probes.json"
+	"$ZCOPY" stat -j -o "$T/i10stat.json" -- dd if="$G" of=/dev/null bs=1M 2>/dev/null
+	"$ZCOPY" watch -j -n 2 -i 0.2 >"$T/i10watch.json"
+	check "i10: run, demo, stat, stats, probes, watch -j: valid (zcopy.schema.json)" \
+		"$PYTHON" "$(dirname "$0")/schema_check.py" "$(dirname "$0")/../zcopy.schema.json" \
+		"$T/i10rw.json" "$T/i10demo.json" "$T/i10stat.json" "$T/i10stats.json" \
+		"$T/i10probes.json" "$T/i10watch.json"
+	rm -f "$G" "$ZCOPY_DISK_DIR/i10big.dat"
+}
+cli_issue10
 
 rm -f "$F" "$ZCOPY_DISK_DIR/guest.copy"
 echo "1..$n"

@@ -91,6 +91,34 @@ WANT="--check needs the measurements" expect 2 "usage: demo --check --no-account
 expect 0 "zcopy --help" -- "$ZCOPY" --help
 expect 0 "zcopy run -h" -- "$ZCOPY" run -h
 
+# --- --help, completion: the same options --------------------------------
+if command -v bash >/dev/null; then
+	for c in run demo stat stats sessions watch reset probes sink; do
+		"$ZCOPY" $c --help >"$T/help" 2>/dev/null
+		rc=$?
+		# the option column: "  -x, --long ARG  what (default)"
+		grep -E '^ +(-[a-zA-Z], )?--[a-z]' "$T/help" >"$T/optlines"
+		help=$(sed -E 's/^ +((-[a-zA-Z]), )?(--[a-z][a-z-]*).*/\2 \3/' "$T/optlines" |
+			tr ' ' '\n' | grep . | sort -u | tr '\n' ' ')
+		comp=$(bash -c '. "$1"; COMP_WORDS=(zcopy "$2" -); COMP_CWORD=2; _zcopy
+			printf "%s\n" "${COMPREPLY[@]}"' sh "$(dirname "$0")/../zcopy.bash-completion" "$c" |
+			grep -vx -- -- | sort -u | tr '\n' ' ')
+		ok "$([ $rc -eq 0 ] && [ "$help" = "$comp" ]; echo $?)" \
+			"$c --help (stdout, exit 0) and its completion list the same options"
+		[ "$help" != "$comp" ] && echo "# help: $help" && echo "# comp: $comp"
+		missing=
+		for opt in $help; do
+			grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" \
+				"$(dirname "$0")/../zcopy.8" || missing="$missing $opt"
+		done
+		ok "$([ -z "$missing" ]; echo $?)" "$c: the man page has every option${missing:+ (missing:$missing)}"
+		check "$c --help: one line per option, each with its default" test \
+			"$(grep -vcE '\)$|--help|--json' "$T/optlines")" -eq 0
+	done
+else
+	skip "bash missing: completion not checked"
+fi
+
 # --- transfers over loopback --------------------------------------------
 "$ZCOPY" sink --listen 127.0.0.1:0 -v >"$T/sink.log" 2>&1 &
 SINK=$!
@@ -141,8 +169,8 @@ for m in read-write mmap-write sendfile splice odirect-write msg-zerocopy io-uri
 	traced "$ZCOPY" run $m --no-account --warm --file "$T/src" --size 3M --chunk 64k \
 		--peer 127.0.0.1:"$PORT" >"$T/run.out" 2>"$T/run.err"
 	rc=$?
-	if [ $rc -ne 0 ] && grep -q "unavailable" "$T/run.out"; then
-		skip "$m unavailable here: $(grep unavailable "$T/run.out")"
+	if [ $rc -ne 0 ] && grep -q "unavailable" "$T/run.err"; then
+		skip "$m unavailable here: $(grep unavailable "$T/run.err")"
 		continue
 	fi
 	conn=$((conn + 1))
@@ -218,7 +246,7 @@ ok $? "copy-file-range: identical file"
 cmp -s "$T/src" "$T/copy2"
 ok $? "read-write --to with odd chunks: identical file"
 
-WANT="connect 127.0.0.1:1: Connection refused" expect 1 "run: refused connection named" -- \
+WANT="connect to 127.0.0.1:1: Connection refused" expect 1 "run: refused connection named" -- \
 	"$ZCOPY" run sendfile --no-account --warm --file "$T/src" --peer 127.0.0.1:1
 
 # --- JSON ---------------------------------------------------------------
@@ -262,6 +290,135 @@ assert [m["expected"]["cpu_copies"] for m in d["methods"]][:4] == [2, 1, 0, 1]
 EOF
 ok $? "demo -j: the contract's keys and values"
 
+# --- nothing lost, nothing made unasked ------------------------------------
+cp "$T/src" "$T/keep"
+ln "$T/src" "$T/hard"
+ln -s "$T/src" "$T/sym"
+for to in src hard sym; do
+	WANT="is the input file $T/src (the same inode)" expect 1 \
+		"run --to $to --force: the input itself is refused" -- \
+		"$ZCOPY" run read-write --no-account --warm --file "$T/src" --to "$T/$to" --force
+done
+check "run --to the input: the input is intact" cmp -s "$T/src" "$T/keep"
+echo old >"$T/exists"
+WANT="--to $T/exists exists: give --force to replace it" expect 1 \
+	"run --to an existing file without --force: refused" -- \
+	"$ZCOPY" run read-write --no-account --warm --file "$T/src" --to "$T/exists"
+check "run --to without --force: the file is untouched" grep -qx old "$T/exists"
+expect 0 "run --to an existing file with --force: replaced" -- \
+	"$ZCOPY" run read-write --no-account --warm --file "$T/src" --to "$T/exists" --force
+check "run --force: the copy is the input" cmp -s "$T/src" "$T/exists"
+rm -f "$T/hard" "$T/sym" "$T/exists" "$T/keep"
+
+WANT="--file $T/typo.dat: No such file or directory" expect 1 \
+	"run --file MISSING: an error naming the path" -- \
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/typo.dat" --peer 127.0.0.1:"$PORT"
+check "run --file MISSING: no file was made" test ! -e "$T/typo.dat"
+WANT="--file $T/typo.dat: No such file or directory" expect 1 \
+	"demo --file MISSING: an error naming the path" -- \
+	"$ZCOPY" demo --no-account --warm --file "$T/typo.dat" --peer 127.0.0.1:"$PORT"
+check "demo --file MISSING: no file was made" test ! -e "$T/typo.dat"
+"$ZCOPY" demo --no-account --warm --file "$T/made.dat" --create --size 1M \
+	--methods sendfile --sg on --peer 127.0.0.1:"$PORT" >"$T/out" 2>"$T/err"
+ok $? "demo --create: exit 0"
+check "demo --create: says it wrote the file" \
+	grep -q "scratch file: wrote 1048576 bytes of pseudo-random data to $T/made.dat" "$T/out"
+check "demo --create: the file has 1 MiB" test "$(stat -c %s "$T/made.dat")" = 1048576
+head -c 3000000 "$T/src" >"$T/odd.dat"
+"$ZCOPY" demo -j --no-account --warm --file "$T/odd.dat" --methods sendfile --sg on \
+	--peer 127.0.0.1:"$PORT" >"$T/odd.json" 2>/dev/null
+$PYTHON - "$T/odd.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["file_bytes"] == 3000000 and d["methods"][0]["bytes"] == 3000000, d
+EOF2
+ok $? "demo --file F: sends all of F (3000000 bytes) without --size"
+
+# --- cold cache: only the file, verified ------------------------------------
+"$ZCOPY" run sendfile -j --no-account --file "$T/src" --peer 127.0.0.1:"$PORT" \
+	>"$T/cold.json" 2>/dev/null
+$PYTHON - "$T/cold.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["cache_pages"] == 1024 and d["cache_resident_pages"] == 0, d
+assert d["cache_note"].startswith("cold (all 1024 pages"), d
+EOF2
+ok $? "run --cold: all 1024 pages evicted (mincore), said in the JSON"
+
+"$PYTHON" "$(dirname "$0")/schema_check.py" "$(dirname "$0")/../zcopy.schema.json" \
+	"$T/run.json" "$T/demo.json" "$T/cold.json" "$T/odd.json" >"$T/schema.out" 2>&1
+rc=$?
+ok $rc "run -j, demo -j (the binary): valid against zcopy.schema.json"
+[ $rc -ne 0 ] && sed 's/^/# /' "$T/schema.out"
+
+# --- failing well --------------------------------------------------------------
+WANT="cannot resolve 'no-such-host.invalid': " expect 2 \
+	"run: an unresolvable name gives the resolver's reason" -- \
+	"$ZCOPY" run sendfile --no-account --file "$T/src" --peer no-such-host.invalid:9
+# A listener whose backlog is full drops SYNs: a peer that does not answer.
+$PYTHON -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+cs = []
+for i in range(8):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+    cs.append(c)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$T/full.port" &
+FULL=$!
+i=0; while [ ! -s "$T/full.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(date +%s)
+WANT="connect to 127.0.0.1:$(cat "$T/full.port"): no answer within 1 s (--connect-timeout)" \
+	expect 1 "run: a peer that does not answer: connect timeout named" -- \
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/src" \
+	--peer 127.0.0.1:"$(cat "$T/full.port")" --connect-timeout 1
+check "run: gave up within 5 s" test $(($(date +%s) - t0)) -le 5
+kill $FULL 2>/dev/null; wait $FULL 2>/dev/null
+dd if=/dev/zero of="$T/zero" bs=1M count=64 2>/dev/null
+$PYTHON -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); time.sleep(30)' >"$T/deaf.port" &
+DEAF=$!
+i=0; while [ ! -s "$T/deaf.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+WANT="stalled: 127.0.0.1:$(cat "$T/deaf.port") took no data for 1 s" expect 1 \
+	"run: a peer that stops reading: stall timeout named" -- \
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/zero" \
+	--peer 127.0.0.1:"$(cat "$T/deaf.port")" --stall-timeout 1
+kill $DEAF 2>/dev/null; wait $DEAF 2>/dev/null
+$PYTHON -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+while c.recv(1 << 20): pass
+time.sleep(60)' >"$T/open.port" &
+OPEN=$!
+i=0; while [ ! -s "$T/open.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(date +%s)
+expect 0 "run: a peer that reads all but never closes: done" -- \
+	"$ZCOPY" run sendfile --no-account --warm --file "$T/src" --peer 127.0.0.1:"$(cat "$T/open.port")"
+check "run: ... without waiting for its close (within 5 s)" test $(($(date +%s) - t0)) -le 5
+kill $OPEN 2>/dev/null; wait $OPEN 2>/dev/null
+"$ZCOPY" run sendfile --no-account --warm --file "$T/src" --peer 127.0.0.1:1 \
+	>"$T/out" 2>"$T/err"
+check "run: a failure is reported once" test "$(grep -c 'Connection refused' "$T/out" "$T/err" |
+	awk -F: '{ n += $2 } END { print n }')" = 1
+if getent ahosts localhost 2>/dev/null | head -1 | grep -q '^::1 '; then
+	"$ZCOPY" run sendfile -j --no-account --warm --file "$T/src" --size 1M \
+		--peer localhost:"$PORT" --connect-timeout 2 >"$T/lh.json" 2>"$T/err"
+	ok $? "run --peer localhost: ::1 refused, then 127.0.0.1 (every address tried)"
+	check "run --peer localhost: connected to 127.0.0.1" grep -q "\"dest\": \"127.0.0.1:$PORT\"" "$T/lh.json"
+else
+	skip "localhost does not resolve to ::1 first here"
+fi
+WANT="stat: -o /nonexistent/x: No such file or directory" expect 1 \
+	"stat -o /nonexistent/x: refused before the command runs" -- \
+	"$ZCOPY" stat -o /nonexistent/x -- touch "$T/ran"
+check "stat -o /nonexistent/x: the command did not run" test ! -e "$T/ran"
+
 kill "$SINK" 2>/dev/null
 wait "$SINK" 2>/dev/null
 SINK=
@@ -289,10 +446,12 @@ ip -n zcl link set lo up
 	>"$T/ns.json"
 ethtool -k zcv0 | grep -q '^scatter-gather: on' && echo SG-RESTORED
 # SIGTERM while the first row (SG off) is blocked on a peer that never reads
-ip netns exec zcl $PYTHON -c 'import socket,time; s=socket.socket(); s.bind(("198.18.0.2",7777)); s.listen(); time.sleep(30)' &
+ip netns exec zcl $PYTHON -c 'import socket,time; s=socket.socket(); s.bind(("198.18.0.2",7777)); s.listen(); open("$T/listening","w").close(); time.sleep(30)' &
 PY=\$!
-sleep 0.5
-"$ZCOPY" demo --no-account --warm --file "$T/big" --size 64M --peer 198.18.0.2:7777 \
+i=0
+until [ -e "$T/listening" ] || [ \$i -ge 100 ]; do sleep 0.1; i=\$((i + 1)); done
+dd if=/dev/zero of="$T/big" bs=1M count=64 2>/dev/null
+"$ZCOPY" demo --no-account --warm --file "$T/big" --peer 198.18.0.2:7777 \
 	--dev zcv0 --sg off --methods sendfile >/dev/null 2>&1 &
 D=\$!
 # wait (10 s at most) for the demo to turn SG off, however loaded the host

@@ -63,17 +63,18 @@ static void setup(void)
 	struct demo_row *r;
 
 	memset(&o, 0, sizeof(o));
-	o.file = "/mnt/nvme/zcopy-demo.dat";
-	o.chunk = 65536;
-	o.cold = true;
-	o.account = true;
+	o.x.file = "/mnt/nvme/zcopy-demo.dat";
+	o.x.chunk = 65536;
+	o.x.cold = true;
+	o.x.account = true;
 	o.dev = "eth0";
 	c.o = &o;
 	strcpy(c.kernel, "6.1.0-test");
 	c.nic_ok = true;
 	c.nic_orig = true;
 	c.file_bytes = 16 * MIB;
-	parse_hostport("198.18.0.2:40000", false, &c.peer);
+	parse_hostport("198.18.0.2:40000", false, &c.dest.addr[0]);
+	c.dest.n = 1;
 	c.peer_ns = "zcpeer";
 	row("read-write", true, 16 * MIB, 16 * MIB, 0, 16 * MIB + 500000, 16 * MIB);
 	row("sendfile", true, 0, 0, 0, 16 * MIB + 500000, 16 * MIB);
@@ -175,7 +176,7 @@ static int python(const char *path)
 		"assert rw['dma_bytes']==2*16777216+500000, rw['dma_bytes']\n"
 		"assert rw['syscalls']==520 and rw['mode_switches']==1040\n"
 		"assert rw['context_switches']==30 and rw['nic_sg'] is True\n"
-		"assert rw['expected']=={'cpu_copies':2,'dma_copies':2,'mode_switches_per_call':4}\n"
+		"assert rw['expected']=={'cpu_copies':2,'dma_copies':2,'mode_switches_book':4,'mode_switches_per_call':4}\n"
 		"assert rw['verdict']=='ok' and rw['detail']['zerocopy'] is None\n"
 		"assert rw['detail']['dma']['from_dev_bytes']==16777216\n"
 		"assert rw['detail']['devices'][0]['label']=='nvme0n1'\n"

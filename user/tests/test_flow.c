@@ -31,7 +31,17 @@ static void put(struct zc_info *i, unsigned int c, uint64_t v)
 	i->counters.present |= 1ull << c;
 }
 
-/* read-write over a real NIC: two copies, disk + NIC DMA. */
+/* Is this session-get the window's, the child stopped after its loop? */
+static bool window_get(void)
+{
+	return fake_nlog && fake_log[fake_nlog - 1].state == 'T';
+}
+
+/*
+ * read-write over a real NIC: two copies, disk + NIC DMA. At the window
+ * (the child stopped after its loop): 2 calls per chunk and the kill()
+ * that stopped it; at the end, the teardown's calls on top.
+ */
 static void fill_rw(uint32_t id, struct zc_info *i)
 {
 	(void)id;
@@ -39,8 +49,8 @@ static void fill_rw(uint32_t id, struct zc_info *i)
 	put(i, ZCOPY_COUNTER_COPY_K2U_BYTES, MIB);
 	put(i, ZCOPY_COUNTER_DMA_TO_DEV_BYTES, MIB + 30000);
 	put(i, ZCOPY_COUNTER_DMA_FROM_DEV_BYTES, MIB);
-	put(i, ZCOPY_COUNTER_SYSCALLS, 40);
-	put(i, ZCOPY_COUNTER_CTX_SWITCHES_VOL, 3);
+	put(i, ZCOPY_COUNTER_SYSCALLS, window_get() ? 33 : 40);
+	put(i, ZCOPY_COUNTER_CTX_SWITCHES_VOL, window_get() ? 2 : 3);
 }
 
 /* Every demo row sees a warm zero-copy transfer: only some fit. */
@@ -101,15 +111,29 @@ static void start_sink(void)
 	close(lfd);
 }
 
-/* The lifecycle of one session in the log, from index @k. */
-static void check_lifecycle(unsigned int k, uint32_t flags, const char *what)
+/*
+ * The lifecycle of one session in the log, from index @k: new, then (for
+ * a transfer, @window) a get while the child is stopped after its loop,
+ * then a get once it is gone, then del.
+ */
+static void check_lifecycle(unsigned int k, uint32_t flags, bool window,
+			    const char *what)
 {
-	struct fake_call *n = &fake_log[k], *g = &fake_log[k + 1];
-	struct fake_call *d = &fake_log[k + 2];
+	struct fake_call *n = &fake_log[k], *w = &fake_log[k + 1];
+	struct fake_call *g = &fake_log[k + 1 + window];
+	struct fake_call *d = &fake_log[k + 2 + window];
 
-	ok(fake_nlog >= k + 3 && !strcmp(n->op, "new") && !strcmp(g->op, "get") &&
-	   !strcmp(d->op, "del"), "%s: new, get, del in order", what);
-	ok(n->state == 'S', "%s: the child waits, unreleased, at session-new (%c)",
+	ok(fake_nlog >= k + 3 + window && !strcmp(n->op, "new") &&
+	   !strcmp(g->op, "get") && !strcmp(d->op, "del") &&
+	   (!window || !strcmp(w->op, "get")), "%s: new,%s get, del in order",
+	   what, window ? " get," : "");
+	if (window)
+		ok(w->state == 'T' && w->pid == n->pid,
+		   "%s: window read while the child is stopped after its loop (%c)",
+		   what, w->state ? w->state : '0');
+	/* A transfer child stops itself when ready; stat's sleeps on a pipe. */
+	ok(n->state == (window ? 'T' : 'S'),
+	   "%s: the child waits, unreleased, at session-new (%c)",
 	   what, n->state ? n->state : '0');
 	is_u64(n->flags, flags, "session flags");
 	ok(n->pid > 0 && n->pid != (uint32_t)getpid(), "%s: the session follows the child",
@@ -131,13 +155,15 @@ static void test_run(void)
 	fake_fill = fill_rw;
 	rc = capture(cmd_run, 9, argv);
 	is_int(rc, 0, "run: exit 0");
-	check_lifecycle(0, 0, "run");
+	check_lifecycle(0, 0, true, "run");
 	s = slurp(out_path);
 	has_str(s, "transferred   1.00 MiB (1048576 bytes) in 16 calls", "run: bytes");
 	has_str(s, "cpu copies    2.00 per byte  (2.00 MiB: u2k 1.00 MiB, k2u 1.00 MiB",
 		"run: cpu copies from the session's counters");
 	has_str(s, "dma copies    2.03 per byte", "run: dma copies");
-	has_str(s, "syscalls      40  mode switches 80 (5.00 per call)", "run: syscalls");
+	has_str(s, "syscalls      32  mode switches 64 (4.00 per call) in the transfer loop",
+		"run: syscalls of the loop: the window less its closing kill()");
+	has_str(s, "(then 7 after it, not counted", "run: the teardown's calls apart");
 	has_str(s, "copy-u2k-bytes", "run: all counters listed");
 }
 
@@ -155,7 +181,8 @@ static void test_run_json(void)
 	has_str(s, "\"accounted\": true", "run -j: accounted");
 	has_str(s, "\"cpu_copy_bytes\": 2097152", "run -j: cpu bytes");
 	has_str(s, "\"cpu_copies\": 1.0000", "run -j: cpu copies of the whole 2M file");
-	has_str(s, "\"syscalls\": 40", "run -j: syscalls");
+	has_str(s, "\"syscalls\": 32", "run -j: syscalls of the loop");
+	has_str(s, "\"syscalls_after_loop\": 7", "run -j: and after it");
 }
 
 static void test_run_eperm(void)
@@ -181,20 +208,21 @@ static void test_run_eperm(void)
 static void test_stat(void)
 {
 	char *argv[] = { "stat", "-o", out_path, "--", "sh", "-c", "exit 3", NULL };
-	char *argv_c[] = { "stat", "-c", "-j", "-o", out_path, "--", "true", NULL };
+	char *argv_c[] = { "stat", "--no-children", "-j", "-o", out_path, "--", "true",
+			   NULL };
 	char *argv_x[] = { "stat", "--", "/nonexistent/cmd", NULL };
 	char *s;
 
 	fake_nlog = 0;
 	fake_fill = fill_rw;
 	is_int(capture(cmd_stat, 7, argv), 3, "stat: the command's exit status");
-	check_lifecycle(0, ZCOPY_SESSION_FLAGS_CHILDREN, "stat");
+	check_lifecycle(0, ZCOPY_SESSION_FLAGS_CHILDREN, false, "stat");
 	s = slurp(out_path);
 	has_str(s, "zcopy stat 'sh -c exit 3' (session ", "stat: names the command");
 	has_str(s, "1048576  copy-u2k-bytes", "stat: counters reported");
 	fake_nlog = 0;
-	is_int(capture(cmd_stat, 7, argv_c), 0, "stat -c: exit 0");
-	is_u64(fake_log[0].flags, 0, "stat -c: children not followed");
+	is_int(capture(cmd_stat, 7, argv_c), 0, "stat --no-children: exit 0");
+	is_u64(fake_log[0].flags, 0, "stat --no-children: children not followed");
 	has_str(slurp(out_path), "\"exit_status\": 0", "stat -j: JSON report");
 	fake_nlog = 0;
 	is_int(capture(cmd_stat, 3, argv_x), 127, "stat: exec failure is 127");
@@ -216,8 +244,8 @@ static void test_demo(void)
 	fake_nlog = 0;
 	fake_fill = fill_zero;
 	is_int(capture(cmd_demo, 11, argv), 1, "demo --check: exit 1 when off");
-	is_int(fake_nlog, 9, "demo: a session per row (3 rows, sendfile SG-off unavailable)");
-	check_lifecycle(3, 0, "demo row 2");
+	is_int(fake_nlog, 12, "demo: a session per row (3 rows, sendfile SG-off unavailable)");
+	check_lifecycle(4, 0, true, "demo row 2");
 	s = slurp(err_path);
 	has_str(s, "check failed: read-write: cpu copies 0.000, textbook 2",
 		"demo: names the method and value");
@@ -243,6 +271,62 @@ static void test_demo_eperm(void)
 	fake_new_err = 0;
 	is_int(fake_nlog, 1, "demo: stops at the first refused session");
 	has_str(slurp(err_path), "CAP_PERFMON is needed", "demo: says why");
+}
+
+/* Save what the last capture() printed on stdout as @dir/@name. */
+static void keep(const char *name, char *files, size_t len)
+{
+	char path[300];
+	int fd;
+	const char *s = slurp(out_path);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		write_full(fd, s, strlen(s));
+		close(fd);
+	}
+	strncat(files, " ", len - strlen(files) - 1);
+	strncat(files, path, len - strlen(files) - 1);
+}
+
+/* Every command's -j output validates against zcopy.schema.json. */
+static void test_schema(void)
+{
+	char peer[32], files[4096] = "", cmd[4400];
+	char *run_v[] = { "run", "read-write", "-j", "--file", file, "--size", "1M",
+			  "--peer", peer, NULL };
+	char *demo_v[] = { "demo", "-j", "--file", file, "--size", "1M", "--warm",
+			   "--methods", "read-write,sendfile", "--peer", peer, NULL };
+	char *stat_v[] = { "stat", "-j", "-o", out_path, "--", "true", NULL };
+	char *stats_v[] = { "stats", "-j", NULL };
+	char *sess_v[] = { "sessions", "-j", NULL };
+	char *probes_v[] = { "probes", "-j", NULL };
+	char *watch_v[] = { "watch", "-j", "-n", "2", "-i", "0.05", NULL };
+	int rc;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_fill = fill_rw;
+	ok(!capture(cmd_run, 9, run_v), "schema: run -j");
+	keep("run.json", files, sizeof(files));
+	ok(!capture(cmd_demo, 11, demo_v), "schema: demo -j");
+	keep("demo.json", files, sizeof(files));
+	ok(!capture(cmd_stat, 6, stat_v), "schema: stat -j");
+	keep("stat.json", files, sizeof(files));
+	ok(!capture(cmd_stats, 2, stats_v), "schema: stats -j");
+	keep("stats.json", files, sizeof(files));
+	ok(!capture(cmd_sessions, 2, sess_v), "schema: sessions -j");
+	keep("sessions.json", files, sizeof(files));
+	ok(!capture(cmd_probes, 2, probes_v), "schema: probes -j");
+	keep("probes.json", files, sizeof(files));
+	ok(!capture(cmd_watch, 6, watch_v), "schema: watch -j");
+	keep("watch.json", files, sizeof(files));
+	snprintf(cmd, sizeof(cmd), "%s tests/schema_check.py zcopy.schema.json%s",
+		 getenv("PYTHON") ? getenv("PYTHON") : "python3", files);
+	rc = system(cmd);
+	ok(rc == 0, "schema: every document is valid (%s)", cmd);
+	snprintf(cmd, sizeof(cmd), "rm -f%s", files);
+	ok(!system(cmd), "schema: documents removed");
 }
 
 /* Connect to @text; 0 or -errno. */
@@ -299,7 +383,7 @@ int main(void)
 	snprintf(file, sizeof(file), "%s/f", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	zc_prepare_file(file, 2 * MIB, false, &size, msg, sizeof(msg));
+	zc_prepare_file(file, 2 * MIB, ZC_FILE_CREATE, &size, msg, sizeof(msg));
 	test_sink_dual_stack();
 	start_sink();
 	test_run();
@@ -308,6 +392,7 @@ int main(void)
 	test_stat();
 	test_demo();
 	test_demo_eperm();
+	test_schema();
 	kill(sink_pid, SIGTERM);
 	waitpid(sink_pid, NULL, 0);
 	unlink(file), unlink(out_path), unlink(err_path);

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -56,27 +58,136 @@ static void test_prepare(void)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/p.dat", dir);
-	is_int(zc_prepare_file(path, 0, false, &size, msg, sizeof(msg)), -ENOENT,
-	       "missing file without a size");
-	has_str(msg, "give --size", "says how to create it");
-	is_int(zc_prepare_file(path, 8192, false, &size, msg, sizeof(msg)), 0,
-	       "created");
+	is_int(zc_prepare_file(path, 0, 0, &size, msg, sizeof(msg)), -ENOENT,
+	       "missing file: an error");
+	has_str(msg, "--file ", "names the option");
+	has_str(msg, "p.dat: No such file or directory", "names the path and why");
+	has_str(msg, "--create", "says how to make one");
+	is_int(zc_prepare_file(path, 8192, 0, &size, msg, sizeof(msg)), -ENOENT,
+	       "missing file with a size: still an error, nothing made");
+	ok(stat(path, &st) && errno == ENOENT, "no file was made");
+	is_int(zc_prepare_file(path, 8192, ZC_FILE_CREATE, &size, msg, sizeof(msg)),
+	       1, "created with ZC_FILE_CREATE");
+	has_str(msg, "wrote 8192 bytes of pseudo-random data to ", "says it wrote it");
 	ok(!stat(path, &st) && st.st_size == 8192 && size == 8192, "8192 bytes");
-	is_int(zc_prepare_file(path, 16384, false, &size, msg, sizeof(msg)), -EINVAL,
-	       "existing file too small");
+	is_int(zc_prepare_file(path, 16384, ZC_FILE_CREATE, &size, msg, sizeof(msg)),
+	       -EINVAL, "existing file too small: not rewritten");
 	has_str(msg, "fewer than --size", "says why");
-	is_int(zc_prepare_file(path, 4096, false, &size, msg, sizeof(msg)), 0,
+	ok(!stat(path, &st) && st.st_size == 8192, "left as it was");
+	is_int(zc_prepare_file(path, 4096, 0, &size, msg, sizeof(msg)), 0,
 	       "part of a file");
 	is_u64(size, 4096, "uses the first bytes");
-	is_int(zc_prepare_file(path, 16384, true, &size, msg, sizeof(msg)), 0,
-	       "recreated at another size");
+	is_int(zc_prepare_file(path, 16384, ZC_FILE_CREATE | ZC_FILE_RECREATE, &size,
+			       msg, sizeof(msg)), 1, "recreated at another size");
 	ok(!stat(path, &st) && st.st_size == 16384, "now 16384 bytes");
-	is_int(zc_prepare_file(path, 0, false, &size, msg, sizeof(msg)), 0,
+	is_int(zc_prepare_file(path, 0, 0, &size, msg, sizeof(msg)), 0,
 	       "whole file");
 	is_u64(size, 16384, "its size");
-	is_int(zc_prepare_file(dir, 0, false, &size, msg, sizeof(msg)), -EINVAL,
+	is_int(zc_prepare_file(dir, 0, 0, &size, msg, sizeof(msg)), -EINVAL,
 	       "a directory is refused");
 	unlink(path);
+	is_int(zc_prepare_file(path, 0, ZC_FILE_CREATE, &size, msg, sizeof(msg)), 1,
+	       "created without a size");
+	is_u64(size, ZC_DEFAULT_FILE_SIZE, "of the default size");
+	unlink(path);
+}
+
+/* Pages of @path in the page cache, by mincore(): the ground truth. */
+static uint64_t cached_pages(const char *path)
+{
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	int fd = open(path, O_RDONLY);
+	unsigned char *vec;
+	uint64_t n = 0, i;
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &st) || !st.st_size)
+		return UINT64_MAX;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	vec = malloc((size_t)st.st_size / psz + 1);
+	if (p != MAP_FAILED && vec && !mincore(p, (size_t)st.st_size, vec))
+		for (i = 0; i < ((uint64_t)st.st_size + psz - 1) / psz; i++)
+			n += vec[i] & 1;
+	else
+		n = UINT64_MAX;
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)st.st_size);
+	free(vec);
+	close(fd);
+	return n;
+}
+
+/*
+ * Cold cache evicts the file and nothing else, and says when it could not:
+ * a page another process keeps locked stays cached.
+ */
+static void test_evict(void)
+{
+	char path[320], other[320], buf[4096], msg[256];
+	struct zc_evict ev;
+	uint64_t size, before;
+	int fd, p[2];
+	pid_t pid;
+	char c;
+
+	snprintf(path, sizeof(path), "%s/e.dat", dir);
+	snprintf(other, sizeof(other), "%s/other.dat", dir);
+	zc_prepare_file(path, 1 << 20, ZC_FILE_CREATE, &size, msg, sizeof(msg));
+	zc_prepare_file(other, 1 << 20, ZC_FILE_CREATE, &size, msg, sizeof(msg));
+	fd = open(other, O_RDONLY);
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	before = cached_pages(other);
+	fd >= 0 ? close(fd) : 0;
+	fd = open(path, O_RDONLY);
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	fd >= 0 ? close(fd) : 0;
+	if (cached_pages(path) == 0 || before == 0) {
+		skip("this filesystem does not cache pages");
+		goto out;
+	}
+	zc_evict_file(path, &ev);
+	is_u64(ev.pages, 256, "evict: the file's 256 pages");
+	is_u64(ev.resident, 0, "evict: none still cached, as the evictor says");
+	is_u64(cached_pages(path), 0, "evict: none cached, as mincore says");
+	has_str(ev.note, "cold (all 256 pages of the file evicted)", "evict: the note");
+	is_u64(cached_pages(other), before, "evict: another file's cache untouched");
+	/* A child keeps the first page locked: eviction is incomplete. */
+	if (pipe(p))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		int f = open(path, O_RDONLY);
+		void *m = f < 0 ? MAP_FAILED :
+			  mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_POPULATE, f, 0);
+
+		c = m != MAP_FAILED && !mlock(m, 4096) ? 'y' : 'n';
+		write_full(p[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	c = 'n';
+	read_full(p[0], &c, 1);
+	if (c == 'y') {
+		zc_evict_file(path, &ev);
+		ok(ev.resident >= 1 && ev.resident == cached_pages(path),
+		   "evict: a locked page stays, counted (%llu)",
+		   (unsigned long long)ev.resident);
+		has_str(ev.note, "eviction incomplete: ", "evict: and said");
+	} else {
+		skip("cannot mlock here");
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]), close(p[1]);
+	zc_evict_file("/nonexistent/zcopy", &ev);
+	ok(ev.resident == UINT64_MAX, "evict: a missing file is unknown");
+	has_str(ev.note, "not evicted: /nonexistent/zcopy: No such file", "evict: says so");
+out:
+	unlink(path);
+	unlink(other);
 }
 
 static bool same_files(const char *a, const char *b, size_t len)
@@ -230,8 +341,9 @@ int main(void)
 	snprintf(src, sizeof(src), "%s/src.dat", dir);
 	test_track();
 	test_prepare();
-	is_int(zc_prepare_file(src, FILE_SIZE, false, &size, msg, sizeof(msg)), 0,
-	       "test file");
+	is_int(zc_prepare_file(src, FILE_SIZE, ZC_FILE_CREATE, &size, msg,
+			       sizeof(msg)), 1, "test file");
+	test_evict();
 	file_method("read-write");
 	file_method("mmap-write");
 	file_method("sendfile");
