@@ -13,7 +13,7 @@
 #   make docs                    Documentation/ with Sphinx into build/docs/html
 #   make demo-doc                regenerate Documentation/demo/*.txt with `make demo`
 #   make generate                regenerate the UAPI header and policies from the YNL spec
-#   make install [KVER=|KDIR=]   zcopy.ko, the CLI, man page, completion, udev rule (DESTDIR, PREFIX)
+#   make install [KVER=|KDIR=]   zcopy.ko, CLI, man page, completion, udev rule, systemd units (DESTDIR, PREFIX)
 #   make uninstall               remove what make install installed
 #   make deb                     zcopy-dkms and zcopy .debs into build/deb/ (Debian packaging)
 #   make deps | fetch | selftests | clean | help
@@ -108,6 +108,7 @@ help:
 PREFIX ?= /usr/local
 MODDIR ?= /lib/modules
 UDEVDIR ?= $(PREFIX)/lib/udev
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 ZCOPY_VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' module/zcopy_main.c)
 INSTALL_KO = build/$(if $(filter-out undefined,$(origin KVER)),$(LAB_KVER),host)/src/zcopy.ko
 ko_krel = $(if $(KREL),$(KREL),$$(if [ -e $(INSTALL_KO) ]; then \
@@ -126,6 +127,9 @@ install-module:
 install-cli:
 	$(MAKE) -C user install DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
 	install -D -m 0644 packaging/60-zcopy.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-zcopy.rules
+	install -D -m 0644 packaging/zcopy-textfile.timer $(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.timer
+	sed 's|/usr/sbin/zcopy|$(PREFIX)/sbin/zcopy|' packaging/zcopy-textfile.service \
+		>$(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.service
 
 # The module's sources, as DKMS builds them (used by debian/rules).
 install-dkms-src:
@@ -138,7 +142,8 @@ uninstall:
 		set -x; rm -f $(DESTDIR)$(MODDIR)/$$krel/updates/zcopy.ko; \
 		$(if $(DESTDIR),: depmod skipped: DESTDIR is set,/sbin/depmod -a $$krel)
 	$(MAKE) -C user uninstall DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
-	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-zcopy.rules
+	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-zcopy.rules \
+		$(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.service $(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.timer
 
 # Both packages, built by dpkg-buildpackage in a copy of the tracked files
 # (and uncommitted changes), so the tree stays clean; lintian checks them.

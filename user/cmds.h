@@ -84,6 +84,7 @@ struct query_opts {
 	double interval;
 	long count;		/* watch: samples; 0 = forever */
 	uint32_t session_id;
+	int metrics;		/* stats --format: 0 text, 1 openmetrics, 2 prometheus */
 };
 
 int opt_error(int c, char **argv, char *err, size_t len);

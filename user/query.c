@@ -16,6 +16,7 @@
 #include "cmds.h"
 #include "nl.h"
 #include "output.h"
+#include "metrics.h"
 #include "report.h"
 
 static const struct option query_long[] = {
@@ -24,6 +25,7 @@ static const struct option query_long[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "events", no_argument, NULL, 'e' },
 	{ "session", required_argument, NULL, 's' },
+	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -34,6 +36,8 @@ static const char *query_allowed(const char *cmd)
 		return "jineh";
 	if (!strcmp(cmd, "reset"))
 		return "sh";
+	if (!strcmp(cmd, "stats"))
+		return "jhf";
 	return "jh";
 }
 
@@ -50,6 +54,15 @@ static int query_opt(int c, struct query_opts *o, char *err, size_t len)
 		break;
 	case 'h':
 		return ZC_PARSE_HELP;
+	case 'f':
+		o->metrics = !strcmp(optarg, "openmetrics") ? 1 :
+			     !strcmp(optarg, "prometheus") ? 2 : 0;
+		if (!o->metrics && strcmp(optarg, "text")) {
+			snprintf(err, len, "bad --format '%s' (text, openmetrics "
+				 "or prometheus)", optarg);
+			return -EINVAL;
+		}
+		break;
 	case 'i':
 		if (parse_seconds(optarg, &o->interval) || o->interval < 0.05) {
 			snprintf(err, len, "bad --interval '%s' (seconds, >= 0.05)",
@@ -86,7 +99,7 @@ int query_parse_args(const char *cmd, int argc, char **argv,
 	o->interval = 1.0;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ji:n:es:h", query_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ji:n:es:hf:", query_long, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return opt_error(c, argv, err, len);
 		if (!strchr(allowed, c)) {
@@ -111,6 +124,8 @@ static void query_usage(const char *cmd, FILE *f)
 		fputs("usage: zcopy watch [-i SECONDS] [-n COUNT] [--events] [-j]\n", f);
 	else if (!strcmp(cmd, "reset"))
 		fputs("usage: zcopy reset [-s SESSION-ID]\n", f);
+	else if (!strcmp(cmd, "stats"))
+		fputs("usage: zcopy stats [-j | --format text|openmetrics|prometheus]\n", f);
 	else
 		fprintf(f, "usage: zcopy %s [-j]\n", cmd);
 }
@@ -173,6 +188,19 @@ static void stats_human(const struct zc_info *s)
 		printf("\nDMA devices:\n"), report_devices(stdout, s, "  ");
 }
 
+/* stats --format openmetrics|prometheus: sessions are labelled samples. */
+static int stats_metrics(struct zc_nl *nl, const struct zc_info *g,
+			 bool openmetrics)
+{
+	struct zc_session_list l = { 0 };
+	int err = zc_nl_session_dump(nl, &l);
+
+	if (!err)
+		metrics_print(stdout, g, &l, openmetrics);
+	zc_session_list_free(&l);
+	return err;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct query_opts o;
@@ -183,7 +211,9 @@ int cmd_stats(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	err = zc_nl_stats(&nl, &s);
-	if (!err && o.json)
+	if (!err && o.metrics)
+		err = stats_metrics(&nl, &s, o.metrics == 1);
+	else if (!err && o.json)
 		stats_json(&s, true);
 	else if (!err)
 		stats_human(&s);
