@@ -13,6 +13,9 @@
 #   make docs                    Documentation/ with Sphinx into build/docs/html
 #   make demo-doc                regenerate Documentation/demo/*.txt with `make demo`
 #   make generate                regenerate the UAPI header and policies from the YNL spec
+#   make install [KVER=|KDIR=]   zcopy.ko, CLI, man page, completion, udev rule, systemd units (DESTDIR, PREFIX)
+#   make uninstall               remove what make install installed
+#   make deb                     zcopy-dkms and zcopy .debs into build/deb/ (Debian packaging)
 #   make deps | fetch | selftests | clean | help
 
 LAB := scripts
@@ -31,7 +34,7 @@ shquote = '$(subst ','\'',$(1))'
 
 .NOTPARALLEL:
 .PHONY: all host-module module cli deps fetch selftests demo run run-usage vm check clean help \
-	bench docs demo-doc generate
+	bench docs demo-doc generate install install-module install-cli install-dkms-src uninstall deb
 
 ifeq ($(origin KVER),undefined)
 all: cli host-module
@@ -95,5 +98,54 @@ clean:
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+	@sed -n '3,20s/^# \{0,1\}//p' Makefile
 	@echo "Lab kernels (scripts/kernels.conf): $(KERNELS); cache: $${ZCOPY_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/zcopy}"
+
+# --- install (Documentation/admin-guide.rst, Installing) ---
+# The module goes to $(MODDIR)/$(KREL)/updates/, outside PREFIX: modprobe
+# looks nowhere else. KREL is the kernel release zcopy.ko was built for (its
+# vermagic) unless given. depmod runs only for a real install (no DESTDIR).
+PREFIX ?= /usr/local
+MODDIR ?= /lib/modules
+UDEVDIR ?= $(PREFIX)/lib/udev
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+ZCOPY_VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' module/zcopy_main.c)
+INSTALL_KO = build/$(if $(filter-out undefined,$(origin KVER)),$(LAB_KVER),host)/src/zcopy.ko
+ko_krel = $(if $(KREL),$(KREL),$$(if [ -e $(INSTALL_KO) ]; then \
+	/sbin/modinfo -F vermagic $(INSTALL_KO) | cut -d' ' -f1; else uname -r; fi))
+# What the zcopy-dkms package ships in /usr/src/zcopy-VERSION.
+DKMS_SRC = Kbuild $(wildcard module/*.[ch]) $(wildcard include/uapi/linux/*.h)
+
+install: install-module install-cli
+
+install-module:
+	@$(LAB)/lab-module $(if $(filter-out undefined,$(origin KVER)),$(LAB_KVER),host) >/dev/null
+	@krel=$(ko_krel); [ -n "$$krel" ] || { echo "make install: no vermagic in $(INSTALL_KO)" >&2; exit 1; }; \
+		set -x; install -D -m 0644 $(INSTALL_KO) $(DESTDIR)$(MODDIR)/$$krel/updates/zcopy.ko; \
+		$(if $(DESTDIR),: depmod skipped: DESTDIR is set,/sbin/depmod -a $$krel)
+
+install-cli:
+	$(MAKE) -C user install DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
+	install -D -m 0644 packaging/60-zcopy.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-zcopy.rules
+	install -D -m 0644 packaging/zcopy-textfile.timer $(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.timer
+	sed 's|/usr/sbin/zcopy|$(PREFIX)/sbin/zcopy|' packaging/zcopy-textfile.service \
+		>$(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.service
+
+# The module's sources, as DKMS builds them (used by debian/rules).
+install-dkms-src:
+	@for f in $(DKMS_SRC); do \
+		install -D -m 0644 $$f $(DESTDIR)/usr/src/zcopy-$(ZCOPY_VERSION)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(ZCOPY_VERSION)/' dkms.conf >$(DESTDIR)/usr/src/zcopy-$(ZCOPY_VERSION)/dkms.conf
+
+uninstall:
+	@krel=$(ko_krel); \
+		set -x; rm -f $(DESTDIR)$(MODDIR)/$$krel/updates/zcopy.ko; \
+		$(if $(DESTDIR),: depmod skipped: DESTDIR is set,/sbin/depmod -a $$krel)
+	$(MAKE) -C user uninstall DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
+	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-zcopy.rules \
+		$(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.service $(DESTDIR)$(SYSTEMDDIR)/zcopy-textfile.timer
+
+# Both packages, built by dpkg-buildpackage in a copy of the tracked files
+# (and uncommitted changes), so the tree stays clean; lintian checks them.
+deb: deps
+	@$(LAB)/lab-deb

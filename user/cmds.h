@@ -75,6 +75,7 @@ struct query_opts {
 	bool interval_set;	/* -i given */
 	long count;		/* watch: samples; 0 = forever */
 	uint32_t session_id;
+	int metrics;		/* stats --format: 0 text, 1 openmetrics, 2 prometheus */
 };
 
 int run_parse_args(int argc, char **argv, struct run_opts *o,

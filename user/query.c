@@ -19,6 +19,7 @@
 #include "cmds.h"
 #include "nl.h"
 #include "output.h"
+#include "metrics.h"
 #include "report.h"
 
 static const struct option query_long[] = {
@@ -27,6 +28,7 @@ static const struct option query_long[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "events", no_argument, NULL, 'e' },
 	{ "session", required_argument, NULL, 'S' },
+	{ "format", required_argument, NULL, 'F' },	/* long only: -f is --file */
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -37,6 +39,8 @@ static const char *query_allowed(const char *cmd)
 		return "jineSh";
 	if (!strcmp(cmd, "reset"))
 		return "Sh";
+	if (!strcmp(cmd, "stats"))
+		return "jhF";
 	return "jh";
 }
 
@@ -53,6 +57,15 @@ static int query_opt(int c, struct query_opts *o, char *err, size_t len)
 		break;
 	case 'h':
 		return ZC_PARSE_HELP;
+	case 'F':
+		o->metrics = !strcmp(optarg, "openmetrics") ? 1 :
+			     !strcmp(optarg, "prometheus") ? 2 : 0;
+		if (!o->metrics && strcmp(optarg, "text")) {
+			snprintf(err, len, "bad --format '%s' (text, openmetrics "
+				 "or prometheus)", optarg);
+			return -EINVAL;
+		}
+		break;
 	case 'i':
 		o->interval_set = true;
 		if (parse_seconds(optarg, &o->interval) || o->interval < 0.05) {
@@ -123,6 +136,11 @@ static void query_usage(const char *cmd, FILE *f)
 		fputs("usage: zcopy reset [OPTIONS]   (changes the counters others read)\n"
 		      "  -S, --session ID       reset this session's counters (the global ones)\n"
 		      "  -h, --help             this help\n", f);
+	else if (!strcmp(cmd, "stats"))
+		fputs("usage: zcopy stats [OPTIONS]\n"
+		      "  -j, --json             JSON on stdout\n"
+		      "      --format FMT       text (the default), openmetrics or prometheus\n"
+		      "  -h, --help             this help\n", f);
 	else
 		fprintf(f, "usage: zcopy %s [OPTIONS]\n"
 			"  -j, --json             JSON on stdout\n"
@@ -188,6 +206,19 @@ static void stats_human(const struct zc_info *s)
 		printf("\nDMA devices:\n"), report_devices(stdout, s, "  ");
 }
 
+/* stats --format openmetrics|prometheus: sessions are labelled samples. */
+static int stats_metrics(struct zc_nl *nl, const struct zc_info *g,
+			 bool openmetrics)
+{
+	struct zc_session_list l = { 0 };
+	int err = zc_nl_session_dump(nl, &l);
+
+	if (!err)
+		metrics_print(stdout, g, &l, openmetrics);
+	zc_session_list_free(&l);
+	return err;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct query_opts o;
@@ -198,7 +229,9 @@ int cmd_stats(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	err = zc_nl_stats(&nl, &s);
-	if (!err && o.json)
+	if (!err && o.metrics)
+		err = stats_metrics(&nl, &s, o.metrics == 1);
+	else if (!err && o.json)
 		stats_json(&s, true);
 	else if (!err)
 		stats_human(&s);
