@@ -19,7 +19,8 @@
 #   make deps | fetch | selftests | clean | help
 
 LAB := scripts
-KERNELS := $(shell awk '!/^[ \t]*(\#|$$)/ { print $$1 }' $(LAB)/kernels.conf)
+# The Debian lines; a "build" line (the debug kernel) only by KVER=.
+KERNELS := $(shell awk '!/^[ \t]*(\#|$$)/ && $$2 != "build" { print $$1 }' $(LAB)/kernels.conf)
 # KVER selects a line of scripts/kernels.conf; the first line by default.
 ifeq ($(origin KVER),undefined)
 LAB_KVER := $(firstword $(KERNELS))
