@@ -186,14 +186,16 @@ static inline const struct sock *zc_msgzc_sock(const struct sk_buff *skb)
  */
 /*
  * Dumpability, which ptrace read access asks of a task not the tracer's
- * own: in its mm until 7.x, then in the RCU-managed task->exec_state
- * (with the user namespace that owns it), marked by the header
- * <linux/sched/exec_state.h>. True if the task is dumpable to its owner
- * or the caller holds CAP_SYS_PTRACE over it.
+ * own: in its mm up to 6.12 at least, in the RCU-managed task->exec_state
+ * (with the user namespace that owns it) in 7.3. Where in between it moved
+ * is unverified: a kernel there that takes the wrong branch fails to build
+ * (get_dumpable or exec_state missing), it does not skip the check. True
+ * if the task is dumpable to its owner or the caller holds CAP_SYS_PTRACE
+ * over it.
  *
  * Context: task_lock(@task) held.
  */
-#if __has_include(<linux/sched/exec_state.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
 #include <linux/sched/exec_state.h>
 #include <linux/sched/coredump.h>
 

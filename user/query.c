@@ -139,7 +139,7 @@ static void query_usage(const char *cmd, FILE *f)
 	else if (!strcmp(cmd, "stats"))
 		fputs("usage: zcopy stats [OPTIONS]\n"
 		      "  -j, --json             JSON on stdout\n"
-		      "      --format FMT       text (the default), openmetrics or prometheus\n"
+		      "      --format FMT       text, openmetrics or prometheus (text)\n"
 		      "  -h, --help             this help\n", f);
 	else
 		fprintf(f, "usage: zcopy %s [OPTIONS]\n"
