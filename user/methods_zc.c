@@ -313,6 +313,14 @@ struct uzc {
 	size_t len[ZC_NBUF], sent[ZC_NBUF];
 	bool report;			/* IORING_SEND_ZC_REPORT_USAGE works */
 	bool probed_report;
+	/*
+	 * A send (not its notification) is in flight. Sends to one stream
+	 * socket are not ordered among themselves: one waiting for room (or
+	 * retrying the rest of a short send) can be overtaken by the next,
+	 * which interleaves the bytes. So one send at a time; the buffers
+	 * still wait for their notifications in parallel.
+	 */
+	bool sending;
 };
 
 static int uring_unavailable(struct zc_xfer *x, int err)
@@ -382,6 +390,7 @@ static int uring_submit(struct zc_xfer *x, struct uzc *s, unsigned int b)
 			      s->report ? IORING_SEND_ZC_REPORT_USAGE : 0);
 	io_uring_sqe_set_data64(sqe, b);
 	s->pending[b]++;
+	s->sending = true;
 	do {
 		ret = io_uring_submit(&s->ring);
 	} while (ret == -EINTR);
@@ -402,6 +411,7 @@ static int uring_sent(struct zc_xfer *x, struct uzc *s, unsigned int b,
 		      const struct io_uring_cqe *cqe)
 {
 	s->pending[b]--;
+	s->sending = false;
 	if (cqe->flags & IORING_CQE_F_MORE)
 		s->pending[b]++;	/* the notification is still due */
 	if (cqe->res == -EINVAL && s->report && !s->probed_report) {
@@ -458,6 +468,16 @@ static int uring_wait_buf(struct zc_xfer *x, struct uzc *s, unsigned int b)
 	return err;
 }
 
+/* Wait until no send is in flight (its notification may still be due). */
+static int uring_wait_send(struct zc_xfer *x, struct uzc *s)
+{
+	int err = uring_reap(x, s, false);
+
+	while (!err && s->sending)
+		err = uring_reap(x, s, true);
+	return err;
+}
+
 static int uring_drain(struct zc_xfer *x, struct uzc *s)
 {
 	unsigned int b;
@@ -487,7 +507,9 @@ int zc_run_uring(struct zc_xfer *x)
 			return fail(x, -EIO, "read: early end of file");
 		s->len[b] = (size_t)n;
 		s->sent[b] = 0;
-		err = uring_submit(x, s, b);
+		err = uring_wait_send(x, s);
+		if (!err)
+			err = uring_submit(x, s, b);
 		if (!err && !s->probed_report)	/* learn if usage reports work */
 			err = uring_wait_buf(x, s, b);
 		if (err)
