@@ -88,7 +88,7 @@ assert d['nic'] == '$ZCOPY_DEV' and d['nic_sg'] is True and d['kernel']
 per = {'read-write': (2, 2), 'mmap-write': (1, 1), 'sendfile': (1, 1),
        'splice': (2, 2), 'odirect-write': (2, 2),
        'msg-zerocopy': (2, 4), 'io-uring-zc': (2, 4)}
-chunks = -(-d['file_bytes'] // d['chunk'])
+chunks = -(-d['file_bytes'] // d['chunk_bytes'])
 for m in d['methods']:
     L = m['label']
     assert m['verdict'] == 'ok', L
