@@ -285,9 +285,12 @@ assert [m['expected']['mode_switches_book'] for m in d['methods']] == [4, 4, 2]"
 		n=$((n + 1)); echo "ok $n # SKIP fincore (util-linux) missing"
 	fi
 	# SG comes back after SIGQUIT (handler) and SIGKILL (the guard process).
+	# The listener reuses its port: the first round's connection, closed
+	# by killing the listener, leaves it in TIME_WAIT.
 	for sig in QUIT KILL; do
 		ip netns exec "$ZCOPY_PEER_NS" "$PYTHON" -c 'import socket,time
-s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
 		L=$!
 		sleep 1
 		"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --create \
