@@ -230,6 +230,32 @@ static int zc_disk_go(void)
 	return err;
 }
 
+/*
+ * Fork a server running @fn(write end of a pipe); it writes the address it
+ * listens on into the pipe, which is read into @sa. Its pid goes to @pid.
+ */
+static int zc_fork_server(void (*fn)(int wfd), pid_t *pid, struct sockaddr_in *sa)
+{
+	int pfd[2];
+
+	if (pipe(pfd))
+		return -errno;
+	*pid = fork();
+	if (*pid < 0)
+		return -errno;
+	if (!*pid) {
+		close(pfd[0]);
+		fn(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], sa, sizeof(*sa)) != sizeof(*sa)) {
+		close(pfd[0]);
+		return -EPIPE;
+	}
+	close(pfd[0]);
+	return 0;
+}
+
 static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 				  size_t len)
 {
@@ -237,7 +263,7 @@ static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 	const char *dir = getenv("ZCOPY_DISK_DIR");
 	static char buf[1 << 16];
 	struct sockaddr_in sa;
-	int pfd[2], fd, i;
+	int fd, i, err;
 
 	if (!dir || !getenv("ZCOPY_PEER_NS") || !getenv("ZCOPY_PEER_ADDR"))
 		return -ENOENT;
@@ -262,21 +288,9 @@ static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 		}
 	fsync(fd);
 	close(fd);
-	if (pipe(pfd))
-		return -errno;
-	self->server = fork();
-	if (self->server < 0)
-		return -errno;
-	if (!self->server) {
-		close(pfd[0]);
-		zc_peer_server(pfd[1]);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &sa, sizeof(sa)) != sizeof(sa)) {
-		close(pfd[0]);
-		return -EPIPE;
-	}
-	close(pfd[0]);
+	err = zc_fork_server(zc_peer_server, &self->server, &sa);
+	if (err)
+		return err;
 	if (pipe(go))
 		return -errno;
 	self->client = fork();
@@ -316,23 +330,10 @@ static int zc_wait_dma(struct zc_nl *nl, __u32 id, __u64 min, int timeout_ms,
 static int zc_transfer_start(FIXTURE_DATA(life) *self)
 {
 	struct sockaddr_in sa;
-	int pfd[2];
+	int err = zc_fork_server(zc_server, &self->server, &sa);
 
-	if (pipe(pfd))
-		return -errno;
-	self->server = fork();
-	if (self->server < 0)
-		return -errno;
-	if (!self->server) {
-		close(pfd[0]);
-		zc_server(pfd[1]);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &sa, sizeof(sa)) != sizeof(sa)) {
-		close(pfd[0]);
-		return -EPIPE;
-	}
-	close(pfd[0]);
+	if (err)
+		return err;
 	self->client = fork();
 	if (self->client < 0)
 		return -errno;
