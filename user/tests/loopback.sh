@@ -418,6 +418,10 @@ WANT="stat: -o /nonexistent/x: No such file or directory" expect 1 \
 	"stat -o /nonexistent/x: refused before the command runs" -- \
 	"$ZCOPY" stat -o /nonexistent/x -- touch "$T/ran"
 check "stat -o /nonexistent/x: the command did not run" test ! -e "$T/ran"
+WANT="stats: bad --format 'yaml' (text, openmetrics or prometheus)" expect 2 \
+	"stats --format yaml: a usage error naming the value" -- "$ZCOPY" stats --format yaml
+WANT="stats: unknown option '-f'" expect 2 \
+	"stats -f: no short letter (-f is --file elsewhere)" -- "$ZCOPY" stats -f text
 
 kill "$SINK" 2>/dev/null
 wait "$SINK" 2>/dev/null
