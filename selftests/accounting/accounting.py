@@ -430,7 +430,35 @@ def check_row(tap, w, row, res, truth):
                    json.dumps(zc))
 
 
-def measure(w, row):
+# A kprobe event is dropped, and counted in kprobe_profile as missed, when
+# it fires while another kprobe handler runs on the same CPU: an interrupt
+# taken inside a handler (the witness's own, whose hist trigger is slow
+# under TCG, or zcopy.ko's kretprobes, whose return handlers run with
+# interrupts on) whose softirq transmits and so calls skb_copy_bits. Seen
+# on 6.1 once in three runs of this suite: 139 hits missed of a sendfile
+# with SG off. Such a witness is incomplete, so the transfer is measured
+# again, at most WITNESS_TRIES times in all; whether the witness missed
+# does not depend on what zcopy counted, and every check is made on the
+# attempt kept. The dropped attempts are shown.
+WITNESS_TRIES = 3
+
+
+def measure(w, row, tap=None):
+    for attempt in range(1, WITNESS_TRIES + 1):
+        res, truth = measure_once(w, row)
+        err = truth.get("witness_error") or ""
+        if not err.startswith("kprobe hits missed") or attempt == WITNESS_TRIES:
+            return res, truth
+        if tap:
+            c = res.get("counters") or {}
+            tap.diag(f"{row_name(row)}: attempt {attempt} measured again: the "
+                     f"witness is incomplete ({err}); zcopy counted u2k "
+                     f"{c.get('copy_u2k_bytes')} k2u {c.get('copy_k2u_bytes')} "
+                     f"k2k {c.get('copy_k2k_bytes')}")
+    return res, truth
+
+
+def measure_once(w, row):
     method, sg, _, _, v6 = row
     w.set_sg(sg)
     try:
@@ -653,7 +681,7 @@ def main():
         w.make_file()
         for row in ROWS:
             try:
-                res, truth = measure(w, row)
+                res, truth = measure(w, row, tap)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
                 tap.ok(False, f"{row_name(row)}: transfer", str(e))
                 continue
