@@ -232,10 +232,15 @@ static DEFINE_PER_CPU(bool, zc_in_bp);
 /*
  * A copy seen at a primitive's entry, charged when it returns with what
  * it copied. Set on this CPU while a kretprobe's entry handler runs, with
- * interrupts off: the copy it sees is kept there instead of charged.
+ * interrupts off: the copy it sees is kept there instead of charged. The
+ * entry handler runs in the NMI-like context of the int3 exception, where
+ * no lock may be taken: the site (whose first sighting takes the table's
+ * lock) is looked up at return, from the addresses kept here.
  */
 struct zc_deferred {
-	int site;
+	unsigned long ip;	/* the primitive's caller */
+	unsigned long outer_ip;	/* the wrapper's caller, or 0 */
+	u8 prim;
 	u8 kind;
 	bool valid;
 	bool task;		/* the copy runs in a task: charge its sessions */
@@ -332,16 +337,33 @@ static unsigned long zc_ret_ip(struct pt_regs *regs)
 	return regs_get_kernel_stack_nth(regs, 0);
 }
 
-static int zc_copy_site(struct pt_regs *regs, u8 prim, u8 kind)
+/* The outer caller of a wrapper, if the current task is inside one. */
+static unsigned long zc_outer_ip(void)
 {
 	struct zc_outer *o = this_cpu_ptr(&zc_outer);
-	int site = zc_site_get(zc_ret_ip(regs), prim, kind);
 
-	if (site >= 0 && zc_site_is_wrapper(site) && o->task == current)
-		site = zc_site_get(o->ip, prim, kind);
+	return o->task == current ? o->ip : 0;
+}
+
+/*
+ * The site of a copy by @prim called from @ip; a wrapper's copies are
+ * its caller's (@outer_ip, when known).
+ */
+static int zc_site_of(unsigned long ip, unsigned long outer_ip, u8 prim,
+		      u8 kind)
+{
+	int site = zc_site_get(ip, prim, kind);
+
+	if (site >= 0 && zc_site_is_wrapper(site) && outer_ip)
+		site = zc_site_get(outer_ip, prim, kind);
 	if (site < 0)
 		zc_stats_missed();
 	return site;
+}
+
+static int zc_copy_site(struct pt_regs *regs, u8 prim, u8 kind)
+{
+	return zc_site_of(zc_ret_ip(regs), zc_outer_ip(), prim, kind);
 }
 
 /* A copy made on behalf of the current task. */
@@ -352,15 +374,17 @@ static void zc_task_copy(struct pt_regs *regs, u8 prim, u8 kind, u64 bytes)
 
 	if (!bytes)
 		return;
-	ev.site = zc_copy_site(regs, prim, kind);
 	if (d) {
-		d->site = ev.site;
+		d->ip = zc_ret_ip(regs);
+		d->outer_ip = zc_outer_ip();
+		d->prim = prim;
 		d->kind = kind;
 		d->bytes = bytes;
 		d->task = zc_task_context();
 		d->valid = true;
 		return;
 	}
+	ev.site = zc_copy_site(regs, prim, kind);
 	zc_add_copy(&zc_global, &ev);
 	if (zc_task_context())
 		zc_charge_task(current, zc_add_copy_s, &ev);
@@ -1052,7 +1076,7 @@ static int zc_kret_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 					  rp);
 	struct zc_deferred *d = (struct zc_deferred *)ri->data;
 	unsigned long ret = regs_return_value(regs);
-	struct zc_copy_ev ev = { .site = d->site, .kind = d->kind };
+	struct zc_copy_ev ev = { .kind = d->kind };
 
 	if (p->ret == ZC_RET_BOOL)
 		ev.bytes = (u8)ret ? d->bytes : 0;
@@ -1060,6 +1084,7 @@ static int zc_kret_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 		ev.bytes = min_t(u64, ret, d->bytes);
 	if (!ev.bytes)
 		return 0;
+	ev.site = zc_site_of(d->ip, d->outer_ip, d->prim, d->kind);
 	rcu_read_lock();
 	zc_add_copy(&zc_global, &ev);
 	if (d->task)

@@ -28,7 +28,15 @@ struct zc_ipcache_ent {
 
 static DEFINE_PER_CPU(struct zc_ipcache_ent[ZC_IPCACHE_SIZE], zc_ipcache);
 
-static DEFINE_SPINLOCK(zc_table_lock);
+/*
+ * Taken only to add an entry, from whatever context a probe runs in: raw,
+ * as a tracing hook's lock must be. A probe on a breakpoint (a kprobe, the
+ * entry of a kretprobe) runs in the NMI-like context of the int3
+ * exception, which may have interrupted the holder on its own CPU: there,
+ * only a trylock, and a busy table adds nothing.
+ */
+static DEFINE_RAW_SPINLOCK(zc_table_lock);
+
 static struct zc_site zc_sites[ZC_MAX_SITES];
 static unsigned int zc_nsites;
 static struct zc_dev zc_devs[ZC_MAX_DEVS];
@@ -206,7 +214,12 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
 	if (n >= ZC_MAX_SITES)
 		return -ENOSPC;
 	sflags = zc_site_flags(ip, prim);
-	spin_lock_irqsave(&zc_table_lock, flags);
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&zc_table_lock, flags))
+			return -EBUSY;
+	} else {
+		raw_spin_lock_irqsave(&zc_table_lock, flags);
+	}
 	n = zc_nsites;
 	id = zc_site_find(ip, prim, kind, n);
 	if (id < 0 && n < ZC_MAX_SITES) {
@@ -220,7 +233,7 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
 	} else if (id < 0) {
 		id = -ENOSPC;
 	}
-	spin_unlock_irqrestore(&zc_table_lock, flags);
+	raw_spin_unlock_irqrestore(&zc_table_lock, flags);
 	return id;
 }
 
@@ -234,7 +247,8 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
  * table costs no lock nor lookup on later copies from the same address.
  *
  * Context: any; interrupts may be disabled.
- * Return: a site id, or -ENOSPC when the table is full.
+ * Return: a site id, -ENOSPC when the table is full, or -EBUSY when a
+ * new site could not be added from NMI context.
  */
 int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 {
@@ -255,6 +269,8 @@ int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 	local_irq_restore(flags);
 
 	id = zc_site_find_or_add(ret_ip, prim, kind);
+	if (id == -EBUSY)
+		return id;	/* not a refusal: another call may add it */
 
 	local_irq_save(flags);
 	e = this_cpu_ptr(&zc_ipcache[slot]);
@@ -352,7 +368,8 @@ void zc_sites_fold(struct zc_pcpu *t, unsigned int n)
  * so that an id never names two devices.
  *
  * Context: any; interrupts may be disabled.
- * Return: an id, or a negative errno when the table is full.
+ * Return: an id, -ENOSPC when the table is full, or -EBUSY when a new
+ * device could not be added from NMI context.
  */
 int zc_dev_get(struct device *dev)
 {
@@ -366,7 +383,12 @@ int zc_dev_get(struct device *dev)
 		if (zc_devs[i].dev == dev)
 			return i;
 
-	spin_lock_irqsave(&zc_table_lock, flags);
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&zc_table_lock, flags))
+			return -EBUSY;
+	} else {
+		raw_spin_lock_irqsave(&zc_table_lock, flags);
+	}
 	for (i = 0; i < zc_ndevs; i++) {
 		if (zc_devs[i].dev == dev) {
 			id = i;
@@ -386,7 +408,7 @@ int zc_dev_get(struct device *dev)
 		id = i;
 	}
 out:
-	spin_unlock_irqrestore(&zc_table_lock, flags);
+	raw_spin_unlock_irqrestore(&zc_table_lock, flags);
 	return id;
 }
 
@@ -403,9 +425,14 @@ void zc_dev_set_label(int id, const char *label)
 
 	if (id < 0 || !strncmp(zc_devs[id].label, label, ZC_DEV_NAME_LEN))
 		return;
-	spin_lock_irqsave(&zc_table_lock, flags);
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&zc_table_lock, flags))
+			return;	/* the next mapping sets it */
+	} else {
+		raw_spin_lock_irqsave(&zc_table_lock, flags);
+	}
 	strscpy(zc_devs[id].label, label, ZC_DEV_NAME_LEN);
-	spin_unlock_irqrestore(&zc_table_lock, flags);
+	raw_spin_unlock_irqrestore(&zc_table_lock, flags);
 }
 
 /**
