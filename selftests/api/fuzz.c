@@ -4,8 +4,11 @@
  * (any command, attribute types, lengths and nesting, bad nlmsg_len and
  * nla_len, truncated and oversized datagrams) and bad ioctls (any command
  * number, size and pointer, random contents). Every answer must be a well
- * formed success or error, nothing may hang, the module must go on
- * answering and the kernel log must stay clean.
+ * formed success or error, every error of the family's own carries an
+ * extack message, nothing may hang, no session may be left behind, the
+ * module must go on answering and the kernel log must stay clean. Each
+ * runs as root and as uid 65534 without capabilities (variants root and
+ * nobody), 10,000 datagrams or ioctls each.
  *
  * ZCOPY_FUZZ_SEED replays a run; ZCOPY_FUZZ_ITERS changes its length.
  */
@@ -14,7 +17,10 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/zcopy_dev.h>
@@ -266,8 +272,29 @@ struct zc_tally {
 	unsigned int bad;
 	unsigned int stray;
 	unsigned int overruns;
+	unsigned int noext[200];	/* errors without an extack message */
+	unsigned int noext_ours;	/* ... of those, from the family's code */
 	char why[160];
+	char noext_why[160];
 };
+
+/* Whether an error answer carries an extack message. */
+static bool zc_has_ext_msg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	int plen = nlh->nlmsg_len - NLMSG_HDRLEN, tlv = sizeof(*e), rem;
+	const struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return false;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		tlv += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	zc_attr_for_each(a, (const struct nlattr *)((const char *)e + tlv),
+			 plen - tlv, rem)
+		if (zc_attr_type(a) == NLMSGERR_ATTR_MSG && zc_attr_len(a) > 1)
+			return true;
+	return false;
+}
 
 /*
  * Check one answer. Those to the fuzz messages (sequence numbers @first
@@ -303,6 +330,35 @@ static void zc_check_answer(struct zc_tally *t, const struct nlmsghdr *nlh,
 			t->ok++;
 		} else {
 			t->err[-err < 200 ? -err : 199]++;
+		}
+		if (err < 0 && nlh->nlmsg_type == NLMSG_ERROR &&
+		    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		    !zc_has_ext_msg(nlh)) {
+			const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+			t->noext[-err < 200 ? -err : 199]++;
+			/*
+			 * The generic netlink core answers some errors itself,
+			 * without a message: an unknown command or a dump the
+			 * command has not (EOPNOTSUPP), a request too short for
+			 * its genlmsghdr (EINVAL); and af_netlink a dump asked
+			 * for while one runs on the socket (EBUSY: two dumps in
+			 * one datagram). Any other error to a request of the
+			 * family comes from the family's policy or code, which
+			 * must say what is wrong.
+			 */
+			bool core = err == -EOPNOTSUPP ||
+				    e->msg.nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN) ||
+				    (err == -EBUSY &&
+				     (e->msg.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
+
+			if (e->msg.nlmsg_type == nl->family && !core) {
+				if (!t->noext_ours++)
+					snprintf(t->noext_why, sizeof(t->noext_why),
+						 "%s to a %u-byte request, flags %#x, without an extack message",
+						 zc_errname(err), e->msg.nlmsg_len,
+						 e->msg.nlmsg_flags);
+			}
 		}
 		return;
 	}
@@ -363,24 +419,101 @@ FIXTURE(fuzz) {
 	struct zc_nl nl;
 	struct zc_child child;
 	int kmsg;
+	char paranoid[16];
+	mode_t dev_mode;
 };
+
+/*
+ * root runs the fuzz as root; nobody in a child that became uid and gid
+ * 65534 with no capability, /dev/zcopy opened to all (mode 0666) and the
+ * paranoid parameter at 1, so that it gets past the permission checks
+ * into the handlers: it may follow its own processes.
+ */
+FIXTURE_VARIANT(fuzz) {
+	bool nobody;
+};
+
+FIXTURE_VARIANT_ADD(fuzz, root) {
+	.nobody = false,
+};
+
+FIXTURE_VARIANT_ADD(fuzz, nobody) {
+	.nobody = true,
+};
+
+/* Undo what the nobody variant changed (as root; harmless twice). */
+static void zc_restore(FIXTURE_DATA(fuzz) *self)
+{
+	if (self->paranoid[0] && !zc_param_write("paranoid", self->paranoid))
+		self->paranoid[0] = '\0';
+	if (self->dev_mode && !chmod(ZC_DEV_PATH, self->dev_mode))
+		self->dev_mode = 0;
+}
 
 FIXTURE_SETUP(fuzz)
 {
+	struct stat sb;
+
 	ASSERT_EQ(0, zc_nl_open(&self->nl));
 	ASSERT_EQ(0, zc_child_start(&self->child));
 	self->kmsg = zc_kmsg_open();
 	ASSERT_LE(0, self->kmsg) {
 		TH_LOG("cannot read /dev/kmsg: %s", strerror(-self->kmsg));
 	}
+	if (!variant->nobody)
+		return;
+	ASSERT_EQ(0, zc_param_read("paranoid", self->paranoid,
+				   sizeof(self->paranoid)));
+	ASSERT_EQ(0, stat(ZC_DEV_PATH, &sb));
+	self->dev_mode = sb.st_mode & 07777;
+	ASSERT_EQ(0, zc_param_write("paranoid", "1"));
+	ASSERT_EQ(0, chmod(ZC_DEV_PATH, 0666));
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	if (!geteuid())
+		zc_restore(self);
 	zc_child_stop(&self->child);
 	zc_nl_close(&self->nl);
 	if (self->kmsg >= 0)
 		close(self->kmsg);
+}
+
+typedef void (*zc_fuzz_fn)(struct __test_metadata *_metadata, pid_t target);
+
+/*
+ * Run @fn: as root, on the fixture's child; as nobody, in a child that
+ * drops every privilege first (a socket or file it opens then is its
+ * own) and names itself as the process to follow. A failed assertion
+ * there aborts that child, which fails the test here.
+ */
+static void zc_run_as(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(fuzz) *self, bool nobody, zc_fuzz_fn fn)
+{
+	pid_t pid;
+	int st;
+
+	if (!nobody) {
+		fn(_metadata, self->child.pid);
+		return;
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534)) {
+			printf("# becoming uid 65534: %s\n", strerror(errno));
+			_exit(1);
+		}
+		fn(_metadata, getpid());
+		_exit(_metadata->exit_code ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	zc_restore(self);
+	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st)) {
+		TH_LOG("the fuzz as uid 65534 failed: status %#x", st);
+	}
 }
 
 /*
@@ -414,26 +547,29 @@ static void zc_after(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F_TIMEOUT(fuzz, netlink, 240)
+static void zc_fuzz_netlink(struct __test_metadata *_metadata, pid_t target)
 {
 	unsigned int i, e, iters = zc_iters(), dgrams = 0;
 	struct zc_tally t = { 0 };
 	struct zc_msg *m, *sent;
-	struct zc_stats before;
+	struct zc_nl nl;
 	char *dgram;
 	__u32 seq = 0, first;
-	long long t0 = zc_now_ms();
+	long long t0 = zc_now_ms(), ms;
+	unsigned int msgs = 0;
 
 	zc_seed();
-	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &before));
+	ASSERT_EQ(0, zc_nl_open(&nl));
 	/* Room for the answers of a round, dumps included. */
-	ASSERT_EQ(0, setsockopt(self->nl.fd, SOL_SOCKET, SO_RCVBUFFORCE,
-				&(int){ 4 << 20 }, sizeof(int)));
+	if (setsockopt(nl.fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 4 << 20 },
+		       sizeof(int)))
+		ASSERT_EQ(0, setsockopt(nl.fd, SOL_SOCKET, SO_RCVBUF,
+					&(int){ 4 << 20 }, sizeof(int)));
 	m = malloc(sizeof(*m));
 	sent = malloc(sizeof(*sent));
 	dgram = malloc(4 * ZC_MSG_MAX);
 	ASSERT_TRUE(m && sent && dgram);
-	first = self->nl.seq + 1;
+	first = nl.seq + 1;
 	for (i = 0; i < iters; i++) {
 		size_t len = 0;
 		unsigned int k, parts = zc_below(10) ? 1 : 2 + zc_below(3);
@@ -443,22 +579,23 @@ TEST_F_TIMEOUT(fuzz, netlink, 240)
 		for (k = 0; k < parts; k++) {
 			size_t mlen;
 
-			zc_fuzz_msg(m, &self->nl, self->child.pid);
+			zc_fuzz_msg(m, &nl, target);
 			mlen = m->len;
 			if (!zc_below(4))
 				mlen = zc_fuzz_mangle(m);
 			if (!m->raw_len)
 				m->nlh.nlmsg_len = m->len;
-			m->nlh.nlmsg_seq = ++self->nl.seq;
+			m->nlh.nlmsg_seq = ++nl.seq;
 			if (len + NLMSG_ALIGN(mlen) > 4 * ZC_MSG_MAX)
 				break;
 			memcpy(dgram + len, m->buf, mlen);
 			len += NLMSG_ALIGN(mlen);
+			msgs++;
 		}
-		seq = self->nl.seq;
+		seq = nl.seq;
 		if (!len)		/* netlink refuses empty datagrams */
 			dgram[len++] = zc_rand();
-		err = zc_nl_send_buf(&self->nl, dgram, len);
+		err = zc_nl_send_buf(&nl, dgram, len);
 		ASSERT_TRUE(!err || err == -EMSGSIZE || err == -ENOBUFS) {
 			TH_LOG("sending a %zu-byte datagram: %s", len,
 			       zc_errname(err));
@@ -466,10 +603,10 @@ TEST_F_TIMEOUT(fuzz, netlink, 240)
 		dgrams++;
 
 		/* A request with a known answer closes the round. */
-		zc_msg_genl(sent, &self->nl, ZCOPY_CMD_SESSION_GET, 0);
+		zc_msg_genl(sent, &nl, ZCOPY_CMD_SESSION_GET, 0);
 		zc_msg_put_u32(sent, ZCOPY_A_SESSION_ID, 0x7ffffff0);
-		ASSERT_EQ(0, zc_nl_send(&self->nl, sent));
-		err = zc_drain(&self->nl, &t, sent->nlh.nlmsg_seq, first, seq);
+		ASSERT_EQ(0, zc_nl_send(&nl, sent));
+		err = zc_drain(&nl, &t, sent->nlh.nlmsg_seq, first, seq);
 		ASSERT_EQ(-ENOENT, err) {
 			TH_LOG("iteration %u: the sentinel got %s, expected %s",
 			       i, zc_errname(err), zc_errname(-ENOENT));
@@ -478,20 +615,38 @@ TEST_F_TIMEOUT(fuzz, netlink, 240)
 			TH_LOG("iteration %u: %s", i, t.why);
 		}
 	}
-	ksft_print_msg("%u datagrams, %lld ms: %u acks %u replies %u junk %u overruns; errors",
-		       dgrams, zc_now_ms() - t0, t.ok, t.data, t.stray,
-		       t.overruns);
+	ms = zc_now_ms() - t0;
+	ksft_print_msg("as uid %u: %u datagrams of %u messages, %lld ms (%.0f messages/s): %u acks %u replies %u junk %u overruns; errors",
+		       getuid(), dgrams, msgs, ms, msgs * 1000.0 / (ms + 1),
+		       t.ok, t.data, t.stray, t.overruns);
 	for (e = 1; e < 200; e++)
 		if (t.err[e])
 			printf(" %s %u", strerrorname_np(e) ?: "?", t.err[e]);
+	printf("; of them without an extack message");
+	for (e = 1; e < 200; e++)
+		if (t.noext[e])
+			printf(" %s %u", strerrorname_np(e) ?: "?", t.noext[e]);
 	printf("\n");
+	/* Every error the family itself gave says what was wrong. */
+	EXPECT_EQ(0U, t.noext_ours) {
+		TH_LOG("%u errors without an extack message; the first: %s",
+		       t.noext_ours, t.noext_why);
+	}
 	/* The fuzz must have reached the handlers, not only the parser. */
 	ASSERT_LT(0U, t.ok + t.data);
 	ASSERT_LT(0U, t.err[EINVAL]);
 	free(m);
 	free(sent);
 	free(dgram);
-	zc_nl_close(&self->nl);
+	zc_nl_close(&nl);
+}
+
+TEST_F_TIMEOUT(fuzz, netlink, 240)
+{
+	struct zc_stats before;
+
+	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &before));
+	zc_run_as(_metadata, self, variant->nobody, zc_fuzz_netlink);
 	zc_after(_metadata, self, before.sessions);
 }
 
@@ -589,22 +744,21 @@ static bool zc_ioctl_errno_ok(int e)
 	case ESRCH:
 	case ENOSPC:
 	case EOPNOTSUPP:
+	case EACCES:
 		return true;
 	}
 	return false;
 }
 
-TEST_F_TIMEOUT(fuzz, ioctl, 240)
+static void zc_fuzz_ioctl(struct __test_metadata *_metadata, pid_t target)
 {
 	unsigned int i, e, iters = zc_iters(), ok = 0, errs[200] = { 0 };
 	struct zcopy_stats st;
-	struct zc_stats before;
 	struct zc_mem mem;
 	long long t0 = zc_now_ms();
 	int fds[4];
 
 	zc_seed();
-	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &before));
 	mem.page = sysconf(_SC_PAGESIZE);
 	mem.ro = mmap(NULL, 3 * mem.page, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -621,7 +775,7 @@ TEST_F_TIMEOUT(fuzz, ioctl, 240)
 	for (i = 0; i < iters; i++) {
 		unsigned int f = zc_below(4);
 		unsigned long cmd = zc_fuzz_cmd();
-		void *arg = zc_fuzz_ptr(&mem, self->child.pid);
+		void *arg = zc_fuzz_ptr(&mem, target);
 		int r;
 
 		if (cmd == FIOASYNC && arg == mem.rw)
@@ -647,8 +801,8 @@ TEST_F_TIMEOUT(fuzz, ioctl, 240)
 			ASSERT_LE(0, fds[f]);
 		}
 	}
-	ksft_print_msg("%u ioctls, %lld ms: %u succeeded; errors", iters,
-		       zc_now_ms() - t0, ok);
+	ksft_print_msg("as uid %u: %u ioctls, %lld ms: %u succeeded; errors",
+		       getuid(), iters, zc_now_ms() - t0, ok);
 	for (e = 1; e < 200; e++)
 		if (errs[e])
 			printf(" %s %u", strerrorname_np(e) ?: "?", errs[e]);
@@ -662,11 +816,25 @@ TEST_F_TIMEOUT(fuzz, ioctl, 240)
 	for (i = 0; i < 4; i++) {
 		memset(&st, 0, sizeof(st));
 		st.size = sizeof(st);
-		ASSERT_EQ(0, ioctl(fds[i], ZCOPY_IOC_GET_STATS, &st));
-		ASSERT_EQ((__u32)ZCOPY_STATS_VERSION, st.version);
+		if (geteuid()) {
+			/* The global counters are not a user's to read. */
+			ASSERT_EQ(-1, ioctl(fds[i], ZCOPY_IOC_GET_STATS, &st));
+			ASSERT_EQ(EPERM, errno);
+		} else {
+			ASSERT_EQ(0, ioctl(fds[i], ZCOPY_IOC_GET_STATS, &st));
+			ASSERT_EQ((__u32)ZCOPY_STATS_VERSION, st.version);
+		}
 		close(fds[i]);
 	}
 	munmap(mem.ro, 2 * mem.page);
+}
+
+TEST_F_TIMEOUT(fuzz, ioctl, 240)
+{
+	struct zc_stats before;
+
+	ASSERT_NL_OK(&self->nl, zc_stats_get(&self->nl, &before));
+	zc_run_as(_metadata, self, variant->nobody, zc_fuzz_ioctl);
 	zc_after(_metadata, self, before.sessions);
 }
 

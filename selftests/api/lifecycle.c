@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading and unloading zcopy.ko while it is in use: with sessions over
- * netlink (which end, and tell the listeners why), with an open
- * /dev/zcopy (which keeps the module), and with a transfer running in a
- * followed process (over loopback, and from the NVMe disk over the e1000
- * pair, unloaded while it runs). rmmod must succeed or fail cleanly, the module must
+ * Loading and unloading zcopy.ko while it is in use, 20 times: each time
+ * with a transfer running in a followed process (over loopback, or from
+ * the NVMe disk over the e1000 pair), unloaded while it runs, with
+ * sessions over netlink (which end, and tell the listeners why) and now
+ * and then an open /dev/zcopy (which keeps the module). rmmod must succeed or fail cleanly, the module must
  * come back and answer, and the kernel log must stay clean. The module is
  * left loaded as found, with the same parameters.
  *
@@ -30,16 +30,18 @@
 #include "zc_test.h"
 
 /*
- * What is in use at each rmmod: 0 nothing, 1 netlink sessions and a
- * listener, 2 a session bound to an open /dev/zcopy, 3 a session following
- * a TCP transfer over loopback, 4 a session following a transfer of a file
- * from the NVMe disk, cold, to the peer namespace over the e1000 pair (real
- * disk and NIC DMA), unloaded while it runs. Each busy cycle arms and
- * disarms the probes, which takes seconds under TCG: a few of each kind
- * among quick plain cycles.
+ * What is in use at each rmmod, besides a TCP transfer in a followed
+ * process that goes on across the unload, with its session, the owner's
+ * netlink socket and a listener (issue 9: every cycle with sessions,
+ * sockets and a transfer live): 1 a second session, of an idle process;
+ * 2 a session bound to an open /dev/zcopy (rmmod fails until it is
+ * closed); 3 nothing more; 4 instead of the loopback transfer, one of a
+ * file from the NVMe disk, cold, to the peer namespace over the e1000
+ * pair (real disk and NIC DMA). Each cycle arms and disarms the probes,
+ * which takes seconds under TCG.
  */
 static const int zc_cycle_kind[] = {
-	0, 0, 1, 0, 2, 0, 3, 0, 4, 1, 0, 2, 0, 0, 3, 0, 4, 0, 3, 0,
+	1, 3, 2, 3, 4, 1, 3, 2, 3, 1, 3, 2, 3, 4, 1, 3, 2, 3, 1, 3,
 };
 
 #define ZC_CYCLES	(ARRAY_SIZE(zc_cycle_kind))
@@ -98,12 +100,32 @@ static int zc_pin_cpu0(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+/* What the server of either transfer received, shared with the test. */
+static unsigned long long *zc_rx_bytes;
+
+static int zc_rx_reset(void)
+{
+	if (!zc_rx_bytes) {
+		zc_rx_bytes = mmap(NULL, sizeof(*zc_rx_bytes), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (zc_rx_bytes == MAP_FAILED) {
+			zc_rx_bytes = NULL;
+			return -ENOMEM;
+		}
+	}
+	*zc_rx_bytes = 0;
+	return 0;
+}
+
 static void zc_server(int wfd)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	static char buf[1 << 16];
+	ssize_t n;
 	int s, c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s = socket(AF_INET, SOCK_STREAM, 0);
@@ -114,8 +136,9 @@ static void zc_server(int wfd)
 		_exit(1);
 	close(wfd);
 	c = accept(s, NULL, NULL);
-	while (c >= 0 && read(c, buf, sizeof(buf)) > 0)
-		;
+	while (c >= 0 && (n = read(c, buf, sizeof(buf))) > 0)
+		__atomic_add_fetch(zc_rx_bytes, (unsigned long long)n,
+				   __ATOMIC_RELAXED);
 	_exit(0);
 }
 
@@ -125,6 +148,7 @@ static void zc_client(const struct sockaddr_in *sa)
 	static char buf[1 << 16];
 	int s, mfd;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	mfd = memfd_create("zcopy-lifecycle", 0);
 	if (mfd < 0 || ftruncate(mfd, 1 << 20))
 		_exit(1);
@@ -149,8 +173,6 @@ static void zc_client(const struct sockaddr_in *sa)
  * from the cache before each pass, so that the disk is read too.
  */
 #define ZC_DISK_FILE_SIZE	(8 << 20)
-
-static unsigned long long *zc_rx_bytes;
 
 static void zc_peer_server(int wfd)
 {
@@ -267,15 +289,9 @@ static int zc_disk_transfer_start(FIXTURE_DATA(life) *self, char *file,
 
 	if (!dir || !getenv("ZCOPY_PEER_NS") || !getenv("ZCOPY_PEER_ADDR"))
 		return -ENOENT;
-	if (!zc_rx_bytes) {
-		zc_rx_bytes = mmap(NULL, sizeof(*zc_rx_bytes), PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (zc_rx_bytes == MAP_FAILED) {
-			zc_rx_bytes = NULL;
-			return -ENOMEM;
-		}
-	}
-	*zc_rx_bytes = 0;
+	err = zc_rx_reset();
+	if (err)
+		return err;
 	snprintf(file, len, "%s/zcopy-lifecycle.dat", dir);
 	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -330,8 +346,10 @@ static int zc_wait_dma(struct zc_nl *nl, __u32 id, __u64 min, int timeout_ms,
 static int zc_transfer_start(FIXTURE_DATA(life) *self)
 {
 	struct sockaddr_in sa;
-	int err = zc_fork_server(zc_server, &self->server, &sa);
+	int err = zc_rx_reset();
 
+	if (!err)
+		err = zc_fork_server(zc_server, &self->server, &sa);
 	if (err)
 		return err;
 	self->client = fork();
@@ -402,7 +420,7 @@ static bool zc_unload_ok(int err)
 	return !err || err == -EBUSY || err == -EAGAIN;
 }
 
-TEST_F_TIMEOUT(life, cycles, 300)
+TEST_F_TIMEOUT(life, cycles, 600)
 {
 	unsigned int cycle;
 	int err;
@@ -412,47 +430,41 @@ TEST_F_TIMEOUT(life, cycles, 300)
 		struct zc_nl owner = { .fd = -1 }, ntf = { .fd = -1 };
 		struct zc_child child = { 0 };
 		struct zcopy_session_req req = { .size = sizeof(req) };
-		struct zc_sess s = { 0 }, e = { 0 };
-		int kind = zc_cycle_kind[cycle], fd = -1;
+		struct zc_sess s = { 0 }, s1 = { 0 }, e = { 0 };
+		int kind = zc_cycle_kind[cycle], fd = -1, tries;
 		unsigned long long rx0, rx1, rx2;
 		char file[256] = "";
 
-		/* Something in use at rmmod time. */
-		switch (kind) {
-		case 1:		/* sessions over netlink, and a listener */
-		case 3:		/* ... following a transfer */
-			ASSERT_EQ(0, zc_nl_open(&owner));
-			ASSERT_EQ(0, zc_nl_open(&ntf));
-			ASSERT_EQ(0, zc_nl_join(&ntf, ntf.events_grp));
-			if (kind == 1) {
-				ASSERT_EQ(0, zc_child_start(&child));
-				ASSERT_NL_OK(&owner,
-					     zc_session_new(&owner, child.pid,
-							    0, 50, &s));
-				break;
-			}
-			ASSERT_EQ(0, zc_transfer_start(self));
-			ASSERT_NL_OK(&owner,
-				     zc_session_new(&owner, self->client,
-						    ZCOPY_SESSION_FLAGS_CHILDREN,
-						    20, &s));
-			usleep(200 * 1000);
-			break;
-		case 4:		/* ... following a disk-to-NIC transfer */
-			ASSERT_EQ(0, zc_nl_open(&owner));
-			ASSERT_EQ(0, zc_nl_open(&ntf));
-			ASSERT_EQ(0, zc_nl_join(&ntf, ntf.events_grp));
+		/* Sessions, their sockets and a transfer live at rmmod time. */
+		ASSERT_EQ(0, zc_nl_open(&owner));
+		ASSERT_EQ(0, zc_nl_open(&ntf));
+		ASSERT_EQ(0, zc_nl_join(&ntf, ntf.events_grp));
+		if (kind == 4) {
 			err = zc_disk_transfer_start(self, file, sizeof(file));
 			ASSERT_EQ(0, err) {
 				TH_LOG("cycle %u: no transfer from %s to the peer: %s",
 				       cycle, file, zc_errname(err));
 			}
-			ASSERT_NL_OK(&owner,
-				     zc_session_new(&owner, self->client,
+		} else {
+			ASSERT_EQ(0, zc_transfer_start(self));
+		}
+		ASSERT_NL_OK(&owner, zc_session_new(&owner, self->client,
 						    ZCOPY_SESSION_FLAGS_CHILDREN,
 						    20, &s));
+		switch (kind) {
+		case 1:		/* a second session, of an idle process */
+			ASSERT_EQ(0, zc_child_start(&child));
+			ASSERT_NL_OK(&owner, zc_session_new(&owner, child.pid,
+							    0, 50, &s1));
+			break;
+		case 2:		/* a session bound to an open file */
+			fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+			ASSERT_LE(0, fd);
+			req.pid = getpid();
+			ASSERT_EQ(0, ioctl(fd, ZCOPY_IOC_SESSION_NEW, &req));
+			break;
+		case 4:		/* it really moves data by disk and NIC DMA */
 			ASSERT_EQ(0, zc_disk_go());
-			/* It really moves data by disk and NIC DMA. */
 			err = zc_wait_dma(&owner, s.id, 1 << 20, 60000, &e);
 			ASSERT_EQ(0, err) {
 				TH_LOG("cycle %u: session %u counted DMA to %llu, from %llu bytes: %s",
@@ -462,49 +474,14 @@ TEST_F_TIMEOUT(life, cycles, 300)
 				       zc_errname(err));
 			}
 			break;
-		case 2:		/* a session bound to an open file */
-			fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
-			ASSERT_LE(0, fd);
-			req.pid = getpid();
-			ASSERT_EQ(0, ioctl(fd, ZCOPY_IOC_SESSION_NEW, &req));
-			break;
 		}
+		usleep(200 * 1000);
 
-		rx0 = zc_rx_bytes ? __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED) : 0;
+		rx0 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
 		err = zc_module_unload();
 		ASSERT_TRUE(zc_unload_ok(err)) {
 			TH_LOG("cycle %u: rmmod failed with %s", cycle,
 			       zc_errname(err));
-		}
-		if (kind == 4) {
-			int tries;
-
-			/* Busy in a probe now and then: retry, transfer on. */
-			for (tries = 0; err && zc_unload_ok(err) && tries < 200; tries++) {
-				usleep(20 * 1000);
-				err = zc_module_unload();
-			}
-			ASSERT_EQ(0, err) {
-				TH_LOG("cycle %u: rmmod during the transfer: %s",
-				       cycle, zc_errname(err));
-			}
-			rx1 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
-			usleep(500 * 1000);
-			rx2 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
-			/*
-			 * The unload happened during the transfer: the same
-			 * connection carried data before it and goes on after.
-			 */
-			ASSERT_EQ(0, waitpid(self->client, NULL, WNOHANG));
-			ASSERT_LT(rx1, rx2) {
-				TH_LOG("cycle %u: the transfer stopped at the unload (%llu bytes)",
-				       cycle, rx1);
-			}
-			ksft_print_msg("cycle %u: rmmod with %llu bytes received; %llu when it returned, %llu 0.5 s later, the session had %llu bytes of disk and %llu of NIC DMA\n",
-				       cycle, rx0, rx1, rx2,
-				       e.ctr.v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES],
-				       e.ctr.v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]);
-			unlink(file);
 		}
 		if (kind == 2) {
 			/* The open file holds the module. */
@@ -514,41 +491,61 @@ TEST_F_TIMEOUT(life, cycles, 300)
 			}
 			ASSERT_TRUE(zc_module_loaded());
 			ASSERT_EQ(NULL, zc_missing_prereq(true));
-			ASSERT_EQ(0, zc_nl_open(&owner));
 			ASSERT_NL_OK(&owner, zc_session_get(&owner,
 							    req.session_id,
 							    NULL));
-			zc_nl_close(&owner);
 			close(fd);
 			err = zc_module_unload();
 		}
-		if (err && kind == 3) {
-			/* Busy with the transfer: stop it and retry. */
-			zc_stop(&self->client);
+		/* Busy in a probe now and then: retry, the transfer going on. */
+		for (tries = 0; err && zc_unload_ok(err) && tries < 200; tries++) {
+			usleep(20 * 1000);
 			err = zc_module_unload();
 		}
 		ASSERT_EQ(0, err) {
-			TH_LOG("cycle %u: rmmod with nothing in use: %s", cycle,
+			TH_LOG("cycle %u: rmmod during the transfer: %s", cycle,
 			       zc_errname(err));
 		}
 		ASSERT_FALSE(zc_module_loaded());
+		rx1 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
+		usleep(500 * 1000);
+		rx2 = __atomic_load_n(zc_rx_bytes, __ATOMIC_RELAXED);
+		/*
+		 * The unload happened during the transfer: the same connection
+		 * carried data before it and goes on after.
+		 */
+		ASSERT_EQ(0, waitpid(self->client, NULL, WNOHANG));
+		ASSERT_LT(rx1, rx2) {
+			TH_LOG("cycle %u: the transfer stopped at the unload (%llu bytes)",
+			       cycle, rx1);
+		}
+		ksft_print_msg("cycle %u (kind %d): rmmod with %llu bytes received; %llu when it returned, %llu 0.5 s later\n",
+			       cycle, kind, rx0, rx1, rx2);
+		if (kind == 4) {
+			ksft_print_msg("cycle %u: the session had %llu bytes of disk and %llu of NIC DMA\n",
+				       cycle,
+				       e.ctr.v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES],
+				       e.ctr.v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]);
+			unlink(file);
+		}
 
 		/* The sessions ended with the module, and listeners heard. */
-		if (kind == 1 || kind == 3 || kind == 4) {
-			err = zc_queued_end(&ntf, s.id, &e);
-			ASSERT_EQ(0, err) {
-				TH_LOG("cycle %u: no session-end-ntf for session %u at rmmod: %s",
-				       cycle, s.id, zc_errname(err));
-			}
-			ASSERT_EQ((__u32)ZCOPY_END_REASON_UNLOAD, e.end_reason) {
-				TH_LOG("cycle %u: session %u ended with reason %u",
-				       cycle, s.id, e.end_reason);
-			}
-			/* The owner's socket outlives the family: ENOENT. */
-			ASSERT_NL_ERRNO(&owner, zc_session_get(&owner, s.id,
+		err = zc_queued_end(&ntf, s.id, &e);
+		ASSERT_EQ(0, err) {
+			TH_LOG("cycle %u: no session-end-ntf for session %u at rmmod: %s",
+			       cycle, s.id, zc_errname(err));
+		}
+		ASSERT_EQ((__u32)ZCOPY_END_REASON_UNLOAD, e.end_reason) {
+			TH_LOG("cycle %u: session %u ended with reason %u",
+			       cycle, s.id, e.end_reason);
+		}
+		/* The owner's socket outlives the family: ENOENT. */
+		ASSERT_NL_ERRNO(&owner, zc_session_get(&owner, s.id, NULL),
+				ENOENT);
+		if (kind == 1)
+			ASSERT_NL_ERRNO(&owner, zc_session_get(&owner, s1.id,
 							       NULL),
 					ENOENT);
-		}
 		zc_child_stop(&child);
 		zc_nl_close(&owner);
 		zc_nl_close(&ntf);
