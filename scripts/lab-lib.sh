@@ -14,10 +14,10 @@ info() { printf 'lab: %s\n' "$*" >&2; }
 
 # All KVERs of kernels.conf, in file order.
 lab_kernels() { awk '!/^[ \t]*(#|$)/ { print $1 }' "$LAB_CONF"; }
-# The KVERs `make check` runs by default: every Debian line, and the "build"
-# (debug kernel) lines only with LAB_DEBUG_LANE=1 (Documentation/lab.rst).
+# The KVERs `make check` runs by default: every line, the "build" (debug
+# kernel) lines included unless LAB_DEBUG_LANE=0 (Documentation/lab.rst).
 lab_matrix() {
-	awk -v dbg="${LAB_DEBUG_LANE:-0}" '!/^[ \t]*(#|$)/ && ($2 != "build" || dbg == 1) { print $1 }' "$LAB_CONF"
+	awk -v dbg="${LAB_DEBUG_LANE:-1}" '!/^[ \t]*(#|$)/ && ($2 != "build" || dbg == 1) { print $1 }' "$LAB_CONF"
 }
 # The newest Debian kernel of the matrix: the last line that is not of kind
 # "build" (a debug kernel costs a compile, and has the same sources as its base).
