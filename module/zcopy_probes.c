@@ -874,9 +874,18 @@ static void zc_tp_sched_switch(void *data, bool preempt,
 			       struct task_struct *next,
 			       unsigned int prev_state)
 {
+	/*
+	 * As __schedule() counts nvcsw and nivcsw: voluntary when the task
+	 * blocked, involuntary when it was preempted or still runnable (a
+	 * reschedule on the way back to user space is not preempt, but its
+	 * prev_state is TASK_RUNNING). One case differs: on 6.12 a task
+	 * that had a signal pending as it went to sleep is shown runnable
+	 * here but counted voluntary there.
+	 */
 	zc_hit(ZC_P_TP_SCHED_SWITCH);
-	zc_charge_ctr(prev, preempt ? ZCOPY_COUNTER_CTX_SWITCHES_INVOL :
-				      ZCOPY_COUNTER_CTX_SWITCHES_VOL, 1);
+	zc_charge_ctr(prev, preempt || !prev_state ?
+			    ZCOPY_COUNTER_CTX_SWITCHES_INVOL :
+			    ZCOPY_COUNTER_CTX_SWITCHES_VOL, 1);
 }
 
 static void zc_tp_fork(void *data, struct task_struct *parent,

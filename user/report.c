@@ -326,27 +326,10 @@ static void zc_json(struct jw *w, const struct zc_run_res *r)
 	jw_obj_close(w);
 }
 
+/* Each counter once: in "counters" (sites and devices break them down). */
 static void detail_json(struct jw *w, const struct zc_run_res *r)
 {
-	const uint64_t *v = r->info.counters.v;
-
 	jw_obj_open(w, "detail");
-	jw_obj_open(w, "copy");
-	jw_u64(w, "u2k_bytes", v[ZCOPY_COUNTER_COPY_U2K_BYTES]);
-	jw_u64(w, "k2u_bytes", v[ZCOPY_COUNTER_COPY_K2U_BYTES]);
-	jw_u64(w, "k2k_bytes", v[ZCOPY_COUNTER_COPY_K2K_BYTES]);
-	jw_u64(w, "calls", v[ZCOPY_COUNTER_COPY_CALLS]);
-	jw_u64(w, "csum_bytes", v[ZCOPY_COUNTER_CSUM_BYTES]);
-	jw_u64(w, "pipe_ref_bytes", v[ZCOPY_COUNTER_PIPE_REF_BYTES]);
-	jw_obj_close(w);
-	jw_obj_open(w, "dma");
-	jw_u64(w, "to_dev_bytes", v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]);
-	jw_u64(w, "from_dev_bytes", v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]);
-	jw_u64(w, "bidi_bytes", v[ZCOPY_COUNTER_DMA_BIDI_BYTES]);
-	jw_u64(w, "maps", v[ZCOPY_COUNTER_DMA_MAPS]);
-	jw_obj_close(w);
-	jw_u64(w, "pagecache_miss_bytes", v[ZCOPY_COUNTER_PAGECACHE_MISS_BYTES]);
-	jw_u64(w, "missed", v[ZCOPY_COUNTER_MISSED]);
 	report_counters_json(w, "counters", &r->info.counters);
 	report_sites_json(w, &r->info);
 	report_devices_json(w, &r->info);
@@ -358,7 +341,7 @@ static void unmeasured_json(struct jw *w)
 {
 	static const char *const keys[] = {
 		"cpu_copy_bytes", "dma_bytes", "cpu_copies", "dma_copies",
-		"syscalls", "mode_switches", "mode_switches_per_call",
+		"mode_switches", "mode_switches_per_call",
 		"context_switches",
 	};
 	unsigned int i;
@@ -385,7 +368,6 @@ void report_measure_json(struct jw *w, const struct zc_run_res *r,
 	jw_u64(w, "dma_bytes", d->dma_bytes);
 	jw_dbl(w, "cpu_copies", d->cpu_copies, 4);
 	jw_dbl(w, "dma_copies", d->dma_copies, 4);
-	jw_u64(w, "syscalls", d->syscalls);
 	jw_u64(w, "mode_switches", d->mode_switches);
 	jw_dbl(w, "mode_switches_per_call", d->mode_switches_per_call, 3);
 	jw_u64(w, "context_switches", d->ctx_switches);

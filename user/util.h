@@ -13,7 +13,7 @@
 #define ZC_ALIGN	4096u
 
 #define ZC_TOOL_VERSION		"0.2"
-#define ZC_JSON_SCHEMA_VERSION	1	/* zcopy.schema.json */
+#define ZC_JSON_SCHEMA_VERSION	2	/* zcopy.schema.json */
 
 /* Exit codes shared by every command. */
 enum { ZC_EXIT_OK = 0, ZC_EXIT_FAIL = 1, ZC_EXIT_USAGE = 2 };

@@ -137,21 +137,14 @@ static int zc_ioc_stats(int fd, unsigned long cmd, struct zcopy_stats *st)
 	return ioctl(fd, cmd, st) ? -errno : 0;
 }
 
-/* The mode follows the dev_mode parameter; lifecycle checks the default. */
+/* A misc device node, numbered as sysfs says; node_mode checks its mode. */
 TEST_F(dev, node)
 {
 	char buf[64], want[32];
-	unsigned int mode = 0600;
 	struct stat sb;
 
-	if (!zc_param_read("dev_mode", buf, sizeof(buf)))
-		mode = strtoul(buf, NULL, 0);
 	ASSERT_EQ(0, stat(ZC_DEV_PATH, &sb));
 	ASSERT_TRUE(S_ISCHR(sb.st_mode));
-	ASSERT_EQ(mode, sb.st_mode & 07777) {
-		TH_LOG("%s has mode %04o, the dev_mode parameter says %04o",
-		       ZC_DEV_PATH, sb.st_mode & 07777, mode);
-	}
 	ASSERT_EQ(10U, major(sb.st_rdev)) {
 		TH_LOG("a misc device has major 10");
 	}
@@ -161,6 +154,128 @@ TEST_F(dev, node)
 	snprintf(want, sizeof(want), "%u:%u", major(sb.st_rdev),
 		 minor(sb.st_rdev));
 	ASSERT_STREQ(want, buf);
+}
+
+/*
+ * The node's mode is the one this test asks for at load time, not the one
+ * the module says it used (its dev_mode parameter would agree with any
+ * mistake of its own): two modes, so that no constant passes, then the
+ * module as it was. lifecycle checks the default, 0600.
+ */
+TEST_F_TIMEOUT(dev, node_mode, 60)
+{
+	static const unsigned int modes[] = { 0640, 0604 };
+	const char *path = zc_module_path();
+	char params[256], arg[32];
+	unsigned int i;
+	struct stat sb;
+	int err;
+
+	if (!path)
+		SKIP(return, "no zcopy.ko to reload ($ZCOPY_MODULE is unset)");
+	ASSERT_EQ(0, zc_module_params(params, sizeof(params)));
+	close(self->fd);
+	self->fd = -1;
+	zc_nl_close(&self->nl);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		snprintf(arg, sizeof(arg), "dev_mode=%#o", modes[i]);
+		err = zc_module_reload(path, arg, params);
+		ASSERT_EQ(0, err) {
+			TH_LOG("reloading %s with %s: %s", path, arg,
+			       strerror(-err));
+		}
+		ASSERT_EQ(0, stat(ZC_DEV_PATH, &sb)) {
+			TH_LOG("no %s after loading with %s", ZC_DEV_PATH, arg);
+		}
+		ASSERT_EQ(modes[i], sb.st_mode & 07777) {
+			TH_LOG("loaded with %s, %s has mode %04o", arg,
+			       ZC_DEV_PATH, sb.st_mode & 07777);
+		}
+	}
+	err = zc_module_reload(path, params, params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
+	}
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
+}
+
+/* The kernel's own count of @pid's context switches (/proc/PID/status). */
+static int zc_proc_ctxsw(pid_t pid, __u64 *vol, __u64 *invol)
+{
+	char path[64], line[128];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1) {
+			*vol = v;
+			found |= 1;
+		} else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu",
+				  &v) == 1) {
+			*invol = v;
+			found |= 2;
+		}
+	}
+	fclose(f);
+	return found == 3 ? 0 : -EBADMSG;
+}
+
+#define ZC_OWN_ROUNDS	20
+#define ZC_OWN_CALLS	50
+
+/*
+ * The session's system calls and context switches against ground truth
+ * from outside the module: calls this test makes the child make, and the
+ * scheduler's own per-task counts.
+ *
+ * The child is off the CPU, asleep in read(), when the session starts and
+ * when its counters are read (zc_child_wait_blocked()), so both windows
+ * hold the same rounds. In each round it returns from that read (entered
+ * before: not counted), makes ZC_OWN_CALLS getppid(), one write() (the
+ * ack) and one read(), and nothing else: exactly ZC_OWN_CALLS + 2 system
+ * calls, no margin. The kernel counts a context switch in __schedule(), at
+ * the very place sched_switch fires, as voluntary when the task blocked
+ * (not preempted, and not runnable) and as involuntary otherwise: the
+ * session must have the same two numbers as /proc/PID/status, no margin.
+ * Each round blocks in read() at least once, so neither side can be 0.
+ */
+TEST_F(dev, counts_own_calls)
+{
+	__u64 v0 = 0, i0 = 0, v1 = 0, i1 = 0, want;
+	pid_t pid = self->child.pid;
+	struct zcopy_stats st;
+	unsigned int r;
+
+	ASSERT_EQ(0, zc_child_wait_blocked(pid, 5000));
+	ASSERT_EQ(0, zc_proc_ctxsw(pid, &v0, &i0));
+	ASSERT_EQ(0, zc_ioc_new(self->fd, pid, NULL));
+	for (r = 0; r < ZC_OWN_ROUNDS; r++) {
+		ASSERT_EQ(0, zc_child_syscalls(&self->child, ZC_OWN_CALLS));
+		ASSERT_EQ(0, zc_child_wait_blocked(pid, 5000));
+	}
+	ASSERT_EQ(0, zc_proc_ctxsw(pid, &v1, &i1));
+	ASSERT_EQ(0, zc_ioc_stats(self->fd, ZCOPY_IOC_SESSION_STATS, &st));
+	TH_LOG("syscalls %llu; switches: session %llu+%llu, /proc %llu+%llu",
+	       (unsigned long long)st.counters[ZCOPY_COUNTER_SYSCALLS],
+	       (unsigned long long)st.counters[ZCOPY_COUNTER_CTX_SWITCHES_VOL],
+	       (unsigned long long)st.counters[ZCOPY_COUNTER_CTX_SWITCHES_INVOL],
+	       (unsigned long long)(v1 - v0), (unsigned long long)(i1 - i0));
+	ASSERT_EQ(0ULL, st.counters[ZCOPY_COUNTER_MISSED]);
+	want = ZC_OWN_ROUNDS * (ZC_OWN_CALLS + 2);
+	ASSERT_EQ(want, st.counters[ZCOPY_COUNTER_SYSCALLS]) {
+		TH_LOG("the child made %llu system calls, the session counted %llu",
+		       (unsigned long long)want,
+		       (unsigned long long)st.counters[ZCOPY_COUNTER_SYSCALLS]);
+	}
+	ASSERT_LE((__u64)ZC_OWN_ROUNDS, v1 - v0);
+	ASSERT_EQ(v1 - v0, st.counters[ZCOPY_COUNTER_CTX_SWITCHES_VOL]);
+	ASSERT_EQ(i1 - i0, st.counters[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
 }
 
 TEST_F(dev, read_text)

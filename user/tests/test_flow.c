@@ -185,6 +185,62 @@ static void test_run_json(void)
 	has_str(s, "\"syscalls_after_loop\": 7", "run -j: and after it");
 }
 
+/* Every counter a value of its own, unlike any size, count or time. */
+static void fill_distinct(uint32_t id, struct zc_info *i)
+{
+	unsigned int c;
+
+	(void)id;
+	for (c = 0; c < ZC_NCOUNTERS; c++)
+		put(i, c, 7000003 + 1009 * (uint64_t)c);
+}
+
+/*
+ * Each counter once (issue 10): with every counter distinct, a counter's
+ * value appears once among the numbers of a run or demo row (its sites
+ * and devices are another breakdown, left out), so no key repeats one
+ * under another name or in another place.
+ */
+static const char once_py[] =
+	"import json,sys\n"
+	"d=json.load(open(sys.argv[1]))\n"
+	"rows=d['methods'] if d['command']=='demo' else [d]\n"
+	"def nums(o,p):\n"
+	"    if isinstance(o,dict):\n"
+	"        for k,v in o.items():\n"
+	"            if k not in ('sites','devices'): yield from nums(v,p+'.'+k)\n"
+	"    elif isinstance(o,list):\n"
+	"        for i,v in enumerate(o): yield from nums(v,'%s[%d]'%(p,i))\n"
+	"    elif isinstance(o,int) and not isinstance(o,bool): yield p,o\n"
+	"rows=[r for r in rows if r['status']=='ok' and r['unmeasured_reason'] is None]\n"
+	"assert rows, d\n"
+	"for r in rows:\n"
+	"    c=r['detail']['counters']\n"
+	"    assert c and None not in c.values(), c\n"
+	"    got=list(nums(r,''))\n"
+	"    for k,v in c.items():\n"
+	"        at=[p for p,x in got if x==v]\n"
+	"        assert at==['.detail.counters.'+k], (k,v,at)\n";
+
+static void test_counters_once(void)
+{
+	char peer[32];
+	char *run_v[] = { "run", "read-write", "-j", "--file", file, "--size", "1M",
+			  "--peer", peer, NULL };
+	char *demo_v[] = { "demo", "-j", "--file", file, "--size", "1M", "--warm",
+			   "--methods", "read-write,sendfile", "--peer", peer, NULL };
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_fill = fill_distinct;
+	ok(!capture(cmd_run, 9, run_v), "once: run -j");
+	is_int(run_python(once_py, out_path), 0,
+	       "run -j: each counter once, in detail.counters");
+	ok(!capture(cmd_demo, 11, demo_v), "once: demo -j");
+	is_int(run_python(once_py, out_path), 0,
+	       "demo -j: each counter once per row, in detail.counters");
+	fake_fill = NULL;
+}
+
 static void test_run_eperm(void)
 {
 	char peer[32];
@@ -388,6 +444,7 @@ int main(void)
 	start_sink();
 	test_run();
 	test_run_json();
+	test_counters_once();
 	test_run_eperm();
 	test_stat();
 	test_demo();
