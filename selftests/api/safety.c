@@ -40,25 +40,6 @@ FIXTURE_TEARDOWN(safe)
 	zc_nl_close(&self->nl);
 }
 
-/* Wait until no session is left (earlier owners' ends are asynchronous). */
-static int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
-{
-	long long end = zc_now_ms() + timeout_ms;
-	struct zc_stats st;
-	int err;
-
-	for (;;) {
-		err = zc_stats_get(nl, &st);
-		if (err)
-			return err;
-		if (!st.sessions)
-			return 0;
-		if (zc_now_ms() > end)
-			return -EBUSY;
-		usleep(50 * 1000);
-	}
-}
-
 /*
  * A process that waits for a byte on @go, forks @n children that either
  * exit at once or (with @stay) wait for SIGTERM, writes a byte to @done and

@@ -265,24 +265,6 @@ FIXTURE_TEARDOWN(stress)
 		close(self->kmsg);
 }
 
-static int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
-{
-	long long end = zc_now_ms() + timeout_ms;
-	struct zc_stats st;
-	int err;
-
-	for (;;) {
-		err = zc_stats_get(nl, &st);
-		if (err)
-			return err;
-		if (!st.sessions)
-			return 0;
-		if (zc_now_ms() > end)
-			return -EBUSY;
-		usleep(50 * 1000);
-	}
-}
-
 static void zc_check_log(struct __test_metadata *_metadata, int kmsg)
 {
 	char first[256];

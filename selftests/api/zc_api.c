@@ -390,6 +390,25 @@ int zc_wait_session_gone(struct zc_nl *nl, __u32 id, int timeout_ms)
 	}
 }
 
+/* Wait until no session is left (earlier owners' ends are asynchronous). */
+int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
+{
+	long long end = zc_now_ms() + timeout_ms;
+	struct zc_stats st;
+	int err;
+
+	for (;;) {
+		err = zc_stats_get(nl, &st);
+		if (err)
+			return err;
+		if (!st.sessions)
+			return 0;
+		if (zc_now_ms() > end)
+			return -EBUSY;
+		usleep(50 * 1000);
+	}
+}
+
 /* Wait until no session exists and the probes are off. */
 int zc_wait_disarmed(struct zc_nl *nl, int timeout_ms)
 {

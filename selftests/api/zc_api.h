@@ -75,6 +75,7 @@ int zc_reset(struct zc_nl *nl, __u32 id);
 int zc_probe_dump(struct zc_nl *nl, struct zc_probe *out, int max);
 
 int zc_wait_session_gone(struct zc_nl *nl, __u32 id, int timeout_ms);
+int zc_wait_no_session(struct zc_nl *nl, int timeout_ms);
 int zc_wait_disarmed(struct zc_nl *nl, int timeout_ms);
 
 const char *zc_counter_name(unsigned int i);
