@@ -390,8 +390,12 @@ int zc_wait_session_gone(struct zc_nl *nl, __u32 id, int timeout_ms)
 	}
 }
 
-/* Wait until no session is left (earlier owners' ends are asynchronous). */
-int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
+/*
+ * Wait until no session is left (earlier owners' ends are asynchronous)
+ * and, if @disarmed, the probes are off too: -EBUSY while a session is
+ * left, -ETIMEDOUT while only the probes are.
+ */
+static int zc_wait_idle(struct zc_nl *nl, int timeout_ms, bool disarmed)
 {
 	long long end = zc_now_ms() + timeout_ms;
 	struct zc_stats st;
@@ -401,29 +405,22 @@ int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
 		err = zc_stats_get(nl, &st);
 		if (err)
 			return err;
-		if (!st.sessions)
-			return 0;
-		if (zc_now_ms() > end)
-			return -EBUSY;
-		usleep(50 * 1000);
-	}
-}
-
-/* Wait until no session exists and the probes are off. */
-int zc_wait_disarmed(struct zc_nl *nl, int timeout_ms)
-{
-	long long end = zc_now_ms() + timeout_ms;
-	struct zc_stats st;
-	int err;
-
-	for (;;) {
-		err = zc_stats_get(nl, &st);
-		if (err)
-			return err;
-		if (!st.armed && !st.sessions)
+		if (!st.sessions && !(disarmed && st.armed))
 			return 0;
 		if (zc_now_ms() > end)
 			return st.sessions ? -EBUSY : -ETIMEDOUT;
 		usleep(50 * 1000);
 	}
+}
+
+/* Wait until no session is left. */
+int zc_wait_no_session(struct zc_nl *nl, int timeout_ms)
+{
+	return zc_wait_idle(nl, timeout_ms, false);
+}
+
+/* Wait until no session exists and the probes are off. */
+int zc_wait_disarmed(struct zc_nl *nl, int timeout_ms)
+{
+	return zc_wait_idle(nl, timeout_ms, true);
 }
