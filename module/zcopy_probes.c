@@ -18,6 +18,7 @@
 #include <linux/ftrace.h>
 #include <linux/hash.h>
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
 #include <linux/scatterlist.h>
@@ -90,8 +91,7 @@ struct zc_probe {
 	u8 ret;					/* enum zc_ret */
 	int err;
 	void (*fe_fn)(struct pt_regs *regs);	/* function entry */
-	struct ftrace_ops ops;
-	bool filtered;				/* ops has a filter hash */
+	unsigned long ip;			/* its ftrace location */
 	struct kprobe kp;			/* where ftrace cannot go */
 	struct kretprobe rp;			/* what a copy returned */
 	void *tp_fn;				/* tracepoints */
@@ -1010,24 +1010,46 @@ static void zc_tp_lookup(struct tracepoint *tp, void *priv)
 }
 
 /*
- * Function entries are hooked with an ftrace_ops each rather than kprobes:
- * ftrace's recursion guard is per context, so a softirq that interrupts a
- * handler is still counted, where a kprobe would drop its hit as missed.
- * Only a true recursion in the same context is refused, and counted.
+ * Function entries are hooked through ftrace rather than kprobes: ftrace's
+ * recursion guard is per context, so a softirq that interrupts a handler
+ * is still counted, where a kprobe would drop its hit as missed. Only a
+ * true recursion in the same context is refused, and counted.
+ *
+ * One ftrace_ops serves every such function, its filter their locations:
+ * arming patches the kernel's text once and disarming waits for one set
+ * of grace periods, where an ops per function did both once per function
+ * (about 150 ms each under TCG). The handler finds its probe by the
+ * location; zc_fentry_probes[] changes only while zc_fops is unregistered.
  */
+static struct ftrace_ops zc_fops;
+static bool zc_fops_filtered;		/* zc_fops has a filter hash */
+static struct zc_probe *zc_fentry_probes[ZC_NR_PROBES];
+static unsigned int zc_nr_fentry;
+
+static struct zc_probe *zc_fentry_probe(unsigned long ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < zc_nr_fentry; i++)
+		if (zc_fentry_probes[i]->ip == ip)
+			return zc_fentry_probes[i];
+	return NULL;
+}
+
 static void zc_fentry(unsigned long ip, unsigned long parent_ip,
 		      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct zc_probe *p = container_of(op, struct zc_probe, ops);
-	unsigned int id = p - zc_probes;
+	struct zc_probe *p = zc_fentry_probe(ip);
 	int bit;
 
+	if (unlikely(!p))	/* the filter holds only the table's */
+		return;
 	bit = ftrace_test_recursion_trylock(ip, parent_ip);
 	if (bit < 0) {
-		this_cpu_inc(zc_missed[id]);
+		this_cpu_inc(zc_missed[p - zc_probes]);
 		return;
 	}
-	zc_hit(id);
+	zc_hit(p - zc_probes);
 	p->fe_fn(ftrace_get_regs(fregs));
 	ftrace_test_recursion_unlock(bit);
 }
@@ -1113,20 +1135,70 @@ static int zc_probe_register_kretprobe(struct zc_probe *p)
 	return register_kretprobe(&p->rp);
 }
 
-static int zc_probe_register_kprobe(struct zc_probe *p)
+/*
+ * A function-entry probe is located with a disabled kprobe: registering
+ * it resolves the symbol (past an ENDBR) and tells whether the function
+ * has an ftrace location. If it has, the probe joins zc_fops and the
+ * kprobe goes, with the others, after one grace period; if not, the
+ * kprobe is enabled and is the hook.
+ */
+static int zc_entry_register(struct zc_probe *p)
 {
+	int err;
+
 	memset(&p->kp, 0, sizeof(p->kp));
 	p->kp.symbol_name = p->name;
 	p->kp.pre_handler = zc_kprobe;
+	p->kp.flags = KPROBE_FLAG_DISABLED;
+	err = register_kprobe(&p->kp);
+	if (err)
+		return err;
+	if (kprobe_ftrace(&p->kp)) {
+		p->type = ZCOPY_PROBE_TYPE_FENTRY;
+		p->ip = (unsigned long)p->kp.addr;
+		zc_fentry_probes[zc_nr_fentry++] = p;
+		return 0;
+	}
 	p->type = ZCOPY_PROBE_TYPE_KPROBE;
-	return register_kprobe(&p->kp);
+	err = enable_kprobe(&p->kp);
+	if (err)
+		unregister_kprobe(&p->kp);
+	return err;
+}
+
+/* The located entries: their kprobes go, zc_fops is registered once. */
+static void zc_fops_register(void)
+{
+	struct kprobe *kps[ZC_NR_PROBES];
+	unsigned long ips[ZC_NR_PROBES];
+	unsigned int i, n = zc_nr_fentry;
+	int err;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		kps[i] = &zc_fentry_probes[i]->kp;
+		ips[i] = zc_fentry_probes[i]->ip;
+	}
+	unregister_kprobes(kps, n);
+	zc_fops.func = zc_fentry;
+	zc_fops.flags = FTRACE_OPS_FL_SAVE_REGS;
+	err = ftrace_set_filter_ips(&zc_fops, ips, n, 0, 1);
+	if (!err) {
+		zc_fops_filtered = true;
+		err = register_ftrace_function(&zc_fops);
+	}
+	if (!err)
+		return;
+	for (i = 0; i < n; i++) {
+		zc_fentry_probes[i]->err = err;
+		zc_fentry_probes[i]->state = ZCOPY_PROBE_STATE_UNAVAILABLE;
+	}
+	zc_nr_fentry = 0;
 }
 
 static int zc_probe_register(struct zc_probe *p)
 {
-	char name[KSYM_NAME_LEN];
-	int err;
-
 	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
 		if (!p->tp)
 			return -ENOENT;
@@ -1134,38 +1206,115 @@ static int zc_probe_register(struct zc_probe *p)
 	}
 	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
 		return zc_probe_register_kretprobe(p);
-	if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
-		return zc_probe_register_kprobe(p);
-	p->ops.func = zc_fentry;
-	p->ops.flags = FTRACE_OPS_FL_SAVE_REGS;
-	strscpy(name, p->name, sizeof(name));
-	err = ftrace_set_filter(&p->ops, name, strlen(name), 1);
-	if (err == -EINVAL)
-		return zc_probe_register_kprobe(p);
-	if (err)
-		return err;
-	p->filtered = true;
-	return register_ftrace_function(&p->ops);
+	return zc_entry_register(p);
 }
 
-static void zc_probe_unregister(struct zc_probe *p)
+/* Each kind of hook removed in one call: one grace period per kind. */
+static void zc_probes_unregister(void)
 {
-	if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT) {
-		tracepoint_probe_unregister(p->tp, p->tp_fn, NULL);
-		return;
+	struct kretprobe *rps[ZC_NR_PROBES];
+	struct kprobe *kps[ZC_NR_PROBES];
+	unsigned int i, nr = 0, nk = 0;
+
+	if (zc_nr_fentry)
+		unregister_ftrace_function(&zc_fops);
+	zc_nr_fentry = 0;
+	for (i = ZC_NR_PROBES; i-- > 0;) {
+		struct zc_probe *p = &zc_probes[i];
+
+		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
+			continue;
+		if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT)
+			tracepoint_probe_unregister(p->tp, p->tp_fn, NULL);
+		else if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+			rps[nr++] = &p->rp;
+		else if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
+			kps[nk++] = &p->kp;
 	}
-	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE) {
-		unregister_kretprobe(&p->rp);
-		this_cpu_add(zc_missed[p - zc_probes],
-			     p->rp.nmissed + p->rp.kp.nmissed);
-		return;
+	if (nk)
+		unregister_kprobes(kps, nk);
+	if (nr)
+		unregister_kretprobes(rps, nr);
+	for (i = 0; i < ZC_NR_PROBES; i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
+			continue;
+		if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+			this_cpu_add(zc_missed[i],
+				     p->rp.nmissed + p->rp.kp.nmissed);
+		else if (p->type == ZCOPY_PROBE_TYPE_KPROBE)
+			this_cpu_add(zc_missed[i], p->kp.nmissed);
+		p->state = ZCOPY_PROBE_STATE_OFF;
 	}
-	if (p->type == ZCOPY_PROBE_TYPE_KPROBE) {
-		unregister_kprobe(&p->kp);
-		this_cpu_add(zc_missed[p - zc_probes], p->kp.nmissed);
-		return;
+}
+
+/*
+ * skip_probes: the probes (as zcopy probes names them) an administrator
+ * leaves out, from the next arming on, e.g. sys_enter and sched_switch,
+ * which fire for every task of the machine. A counter that only they feed
+ * is then not measured, and reported as such, never as 0.
+ */
+static char *zc_skip_probes = "";
+
+static const char *zc_skip_next(const char *s, size_t *len)
+{
+	s += strspn(s, ", \t\n");
+	*len = strcspn(s, ", \t\n");
+	return s;
+}
+
+static bool zc_skip_listed(const char *list, const char *name)
+{
+	size_t len;
+
+	for (list = zc_skip_next(list, &len); len;
+	     list = zc_skip_next(list + len, &len))
+		if (len == strlen(name) && !strncmp(list, name, len))
+			return true;
+	return false;
+}
+
+static int zc_skip_set(const char *val, const struct kernel_param *kp)
+{
+	const char *s;
+	unsigned int i;
+	size_t len;
+
+	zc_skip_next(val, &len);
+	if (!len)			/* no name: skip none */
+		return param_set_charp("", kp);
+	for (s = zc_skip_next(val, &len); len; s = zc_skip_next(s + len, &len)) {
+		for (i = 0; i < ZC_NR_PROBES; i++)
+			if (len == strlen(zc_probes[i].name) &&
+			    !strncmp(s, zc_probes[i].name, len))
+				break;
+		if (i == ZC_NR_PROBES) {
+			pr_err("skip_probes: no probe named %.*s (zcopy probes lists them)\n",
+			       (int)min_t(size_t, len, 64), s);
+			return -EINVAL;
+		}
 	}
-	unregister_ftrace_function(&p->ops);
+	return param_set_charp(val, kp);
+}
+
+static const struct kernel_param_ops zc_skip_ops = {
+	.set = zc_skip_set,
+	.get = param_get_charp,
+	.free = param_free_charp,
+};
+module_param_cb(skip_probes, &zc_skip_ops, &zc_skip_probes, 0644);
+MODULE_PARM_DESC(skip_probes,
+		 "Probes not to register, comma-separated (from the next arming)");
+
+static bool zc_probe_skipped(const struct zc_probe *p)
+{
+	bool skip;
+
+	kernel_param_lock(THIS_MODULE);
+	skip = zc_skip_probes && zc_skip_listed(zc_skip_probes, p->name);
+	kernel_param_unlock(THIS_MODULE);
+	return skip;
 }
 
 /**
@@ -1188,12 +1337,16 @@ int zc_probes_arm(void)
 	for (i = 0; i < ZC_NR_PROBES; i++) {
 		struct zc_probe *p = &zc_probes[i];
 
-		p->err = zc_probe_register(p);
+		p->err = zc_probe_skipped(p) ? -ECANCELED :
+			 zc_probe_register(p);
 		p->state = p->err ? ZCOPY_PROBE_STATE_UNAVAILABLE :
 				    ZCOPY_PROBE_STATE_ACTIVE;
-		if (!p->err)
-			active++;
 	}
+	/* Last on, first off: it holds nvme_setup_cmd, which opens a window. */
+	zc_fops_register();
+	for (i = 0; i < ZC_NR_PROBES; i++)
+		if (zc_probes[i].state == ZCOPY_PROBE_STATE_ACTIVE)
+			active++;
 	if (active)
 		return 0;
 	zc_probes_disarm();
@@ -1204,23 +1357,16 @@ int zc_probes_arm(void)
  * zc_probes_disarm() - unregister every active probe
  *
  * In the reverse order of zc_probes_arm(): a hook that closes a window
- * (net_dev_xmit) is armed before, and removed after, the one that opens
- * it. Once no handler can run any more, the windows are emptied.
+ * (net_dev_xmit, block_rq_issue) is armed before, and removed after, the
+ * one that opens it (net_dev_start_xmit, nvme_setup_cmd in zc_fops). Each
+ * kind of hook goes in one call, so that one grace period serves all of
+ * its kind. Once no handler can run any more, the windows are emptied.
  *
  * Context: process context, under zc_lock (or at module exit).
  */
 void zc_probes_disarm(void)
 {
-	unsigned int i;
-
-	for (i = ZC_NR_PROBES; i-- > 0;) {
-		struct zc_probe *p = &zc_probes[i];
-
-		if (p->state != ZCOPY_PROBE_STATE_ACTIVE)
-			continue;
-		zc_probe_unregister(p);
-		p->state = ZCOPY_PROBE_STATE_OFF;
-	}
+	zc_probes_unregister();
 	/* Tracepoint handlers, and any function-entry hook, have returned. */
 	tracepoint_synchronize_unregister();
 	zc_windows_reset();
@@ -1244,6 +1390,8 @@ static const char *zc_probe_reason(const struct zc_probe *p)
 	if (p->state != ZCOPY_PROBE_STATE_UNAVAILABLE)
 		return NULL;
 	switch (p->err) {
+	case -ECANCELED:
+		return "left out: the skip_probes module parameter names it";
 	case -ENOENT:
 		if (p->type == ZCOPY_PROBE_TYPE_TRACEPOINT)
 			return ZC_NA "no such tracepoint";
@@ -1395,18 +1543,14 @@ u64 zc_probes_missed(void)
 /**
  * zc_probes_exit() - free what registrations left behind
  *
- * The filters of the ftrace_ops outlive their (un)registrations so that
- * re-arming reuses them; they go with the module.
+ * The filter of zc_fops outlives its (un)registrations; it goes with the
+ * module.
  *
  * Context: module exit, after the last zc_probes_disarm().
  */
 void zc_probes_exit(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ZC_NR_PROBES; i++) {
-		if (zc_probes[i].filtered)
-			ftrace_free_filter(&zc_probes[i].ops);
-		zc_probes[i].filtered = false;
-	}
+	if (zc_fops_filtered)
+		ftrace_free_filter(&zc_fops);
+	zc_fops_filtered = false;
 }
