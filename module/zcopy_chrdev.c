@@ -122,8 +122,14 @@ static void zc_text_totals(struct zc_text *t, struct zc_pcpu *c, bool devs)
 {
 	unsigned int i, n;
 
-	for (i = 0; i < ZC_NR_COUNTERS; i++)
-		zc_print(t, "  %-32s %20llu\n", zc_ctr_names[i], c->ctr[i]);
+	for (i = 0; i < ZC_NR_COUNTERS; i++) {
+		if (zc_counter_measured(i))
+			zc_print(t, "  %-32s %20llu\n", zc_ctr_names[i],
+				 c->ctr[i]);
+		else	/* no probe feeds it here: not a 0 */
+			zc_print(t, "  %-32s %20s\n", zc_ctr_names[i],
+				 "not-measured");
+	}
 	n = zc_sites_name();
 	zc_sites_fold(c, n);
 	for (i = 0; i < n; i++) {
@@ -306,8 +312,11 @@ static void zc_stats_from(struct zcopy_stats *st, const struct zc_pcpu *c)
 	st->nr_counters = ZC_NR_COUNTERS;
 	st->armed = zc_armed();
 	st->sessions = zc_sessions_count();
-	for (i = 0; i < ZC_NR_COUNTERS; i++)
+	for (i = 0; i < ZC_NR_COUNTERS; i++) {
 		st->counters[i] = c->ctr[i];
+		if (!zc_counter_measured(i))
+			st->unmeasured |= BIT_ULL(i);
+	}
 }
 
 static long zc_ioc_stats(struct file *file, struct zc_file *f,

@@ -305,7 +305,9 @@ static void judge_row(const struct demo_ctx *c, struct demo_row *r)
 		r->verdict = ZC_V_UNAVAILABLE;
 		return;
 	}
-	if (!r->res.accounted) {
+	if (!r->res.accounted || !demo_counted(r, ZCOPY_COUNTER_COPY_U2K_BYTES) ||
+	    !demo_counted(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES)) {
+		/* No verdict on a copy or DMA count this kernel cannot take. */
 		r->verdict = ZC_V_UNMEASURED;
 		return;
 	}
@@ -448,6 +450,13 @@ static int demo_status(const struct demo_ctx *c)
 		failed |= r->res.status == ZC_RUN_FAILED;
 		if (c->o->check && r->verdict == ZC_V_OFF) {
 			zc_err("check failed: %s", r->why);
+			off = true;
+		}
+		/* Accounted, yet no verdict: this kernel cannot count it all. */
+		if (c->o->check && r->res.status == ZC_RUN_OK &&
+		    r->verdict == ZC_V_UNMEASURED) {
+			zc_err("check failed: %s: its CPU copies or DMA are not measured on this kernel (zcopy probes says why)",
+			       r->label);
 			off = true;
 		}
 		if (c->o->check && r->res.status == ZC_RUN_FAILED)

@@ -41,6 +41,12 @@ struct demo_ctx {
 	unsigned int nrows;
 };
 
+/* Whether the kernel reported @ctr for @r: false where it cannot measure it. */
+static inline bool demo_counted(const struct demo_row *r, unsigned int ctr)
+{
+	return r->res.info.counters.present & (1ull << ctr);
+}
+
 void demo_print(const struct demo_ctx *c);
 int demo_print_json(const struct demo_ctx *c);
 void demo_diagrams(const struct demo_ctx *c);

@@ -15,6 +15,12 @@ static bool measured(const struct demo_row *r)
 	return r->res.status == ZC_RUN_OK && r->res.accounted;
 }
 
+/* Measured, and @ctr among the counters the kernel could take. */
+static bool counted(const struct demo_row *r, unsigned int ctr)
+{
+	return measured(r) && demo_counted(r, ctr);
+}
+
 /* "2 / 2.01", or "2 / -" when not measured */
 static void pair(char *buf, size_t len, double book, double meas, bool have)
 {
@@ -40,12 +46,12 @@ static void modesw_cell(char *buf, size_t len, const struct demo_row *r,
 static void row_cells(const struct demo_row *r, struct table *t)
 {
 	char cpu[32], dma[32], ms[64], ctx[24], rate[32];
-	bool have = measured(r);
-
-	pair(cpu, sizeof(cpu), r->exp_cpu, r->d.cpu_copies, have);
-	pair(dma, sizeof(dma), r->exp_dma, r->d.dma_copies, have);
-	modesw_cell(ms, sizeof(ms), r, have);
-	if (have)
+	pair(cpu, sizeof(cpu), r->exp_cpu, r->d.cpu_copies,
+	     counted(r, ZCOPY_COUNTER_COPY_U2K_BYTES));
+	pair(dma, sizeof(dma), r->exp_dma, r->d.dma_copies,
+	     counted(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES));
+	modesw_cell(ms, sizeof(ms), r, counted(r, ZCOPY_COUNTER_SYSCALLS));
+	if (counted(r, ZCOPY_COUNTER_CTX_SWITCHES_VOL))
 		snprintf(ctx, sizeof(ctx), "%" PRIu64, r->d.ctx_switches);
 	else
 		snprintf(ctx, sizeof(ctx), "-");
@@ -89,6 +95,34 @@ static void print_header(const struct demo_ctx *c)
 		       c->o->dev ? c->o->dev : "not given (--dev)");
 }
 
+/* The columns this kernel cannot measure, shown as "-", never as 0. */
+static void print_unmeasured(const struct demo_row *r)
+{
+	static const struct {
+		unsigned int ctr;
+		const char *what;
+	} cols[] = {
+		{ ZCOPY_COUNTER_COPY_U2K_BYTES, "CPU copies" },
+		{ ZCOPY_COUNTER_DMA_TO_DEV_BYTES, "DMA" },
+		{ ZCOPY_COUNTER_SYSCALLS, "mode switches" },
+		{ ZCOPY_COUNTER_CTX_SWITCHES_VOL, "context switches" },
+	};
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cols); i++) {
+		if (demo_counted(r, cols[i].ctr))
+			continue;
+		if (!n++)
+			printf("  %s: not measured on this kernel: ", r->label);
+		else
+			printf(", ");
+		printf("%s", cols[i].what);
+	}
+	if (n)
+		printf(" (no probe feeds %s: zcopy probes says why)\n",
+		       n > 1 ? "them" : "it");
+}
+
 static void print_note(const struct demo_row *r)
 {
 	const struct zc_run_res *res = &r->res;
@@ -118,6 +152,8 @@ static void print_note(const struct demo_row *r)
 		printf("  %s: cache %s\n", r->label, res->cache);
 	if (r->verdict == ZC_V_OFF)
 		printf("  off: %s\n", r->why);
+	if (measured(r))
+		print_unmeasured(r);
 	if (measured(r) && res->info.counters.v[ZCOPY_COUNTER_MISSED])
 		printf("  %s: %" PRIu64 " events missed: counts incomplete\n",
 		       r->label, res->info.counters.v[ZCOPY_COUNTER_MISSED]);

@@ -35,8 +35,11 @@ void report_counters(FILE *f, const struct zc_counters *c, const char *indent)
 	table_align_right(t, 0);
 	table_addv(t, "VALUE", "COUNTER", "");
 	for (i = 0; i < ZC_NCOUNTERS; i++) {
-		if (!(c->present & (1ull << i)))
+		if (!(c->present & (1ull << i))) {	/* never a 0 */
+			table_addv(t, "-", zc_counter_name(i),
+				   "not measured on this kernel");
 			continue;
+		}
 		snprintf(v, sizeof(v), "%" PRIu64, c->v[i]);
 		if (is_bytes_counter(i))
 			fmt_bytes(h, sizeof(h), c->v[i]);
@@ -231,33 +234,52 @@ double report_rate(const struct zc_run_res *r)
 	return r->elapsed_ns ? (double)r->bytes * 1e9 / (double)r->elapsed_ns : NAN;
 }
 
+/* Whether the kernel reported counter @c: it omits what it cannot measure. */
+static bool has(const struct zc_run_res *r, unsigned int c)
+{
+	return r->info.counters.present & (1ull << c);
+}
+
 static void report_copies(FILE *f, const struct zc_run_res *r,
 			  const struct zc_derived *d)
 {
+	static const char na[] = "not measured on this kernel (zcopy probes says why)";
 	const uint64_t *v = r->info.counters.v;
 	char a[32], b[32], c[32], t[32], x[16];
 
-	fprintf(f, "  cpu copies    %s per byte  (%s: u2k %s, k2u %s, k2k %s)\n",
-		fmt_ratio(x, sizeof(x), d->cpu_copies),
-		fmt_bytes(t, sizeof(t), d->cpu_copy_bytes),
-		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_COPY_U2K_BYTES]),
-		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_COPY_K2U_BYTES]),
-		fmt_bytes(c, sizeof(c), v[ZCOPY_COUNTER_COPY_K2K_BYTES]));
-	fprintf(f, "  dma copies    %s per byte  (%s: to-dev %s, from-dev %s)\n",
-		fmt_ratio(x, sizeof(x), d->dma_copies),
-		fmt_bytes(t, sizeof(t), d->dma_bytes),
-		fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]),
-		fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]));
-	fprintf(f, "  syscalls      %" PRIu64 "  mode switches %" PRIu64
-		" (%s per call)%s\n", d->syscalls, d->mode_switches,
-		fmt_ratio(x, sizeof(x), d->mode_switches_per_call),
-		r->windowed ? " in the transfer loop" : "");
-	if (r->windowed)
+	if (!has(r, ZCOPY_COUNTER_COPY_U2K_BYTES))
+		fprintf(f, "  cpu copies    %s\n", na);
+	else
+		fprintf(f, "  cpu copies    %s per byte  (%s: u2k %s, k2u %s, k2k %s)\n",
+			fmt_ratio(x, sizeof(x), d->cpu_copies),
+			fmt_bytes(t, sizeof(t), d->cpu_copy_bytes),
+			fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_COPY_U2K_BYTES]),
+			fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_COPY_K2U_BYTES]),
+			fmt_bytes(c, sizeof(c), v[ZCOPY_COUNTER_COPY_K2K_BYTES]));
+	if (!has(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES))
+		fprintf(f, "  dma copies    %s\n", na);
+	else
+		fprintf(f, "  dma copies    %s per byte  (%s: to-dev %s, from-dev %s)\n",
+			fmt_ratio(x, sizeof(x), d->dma_copies),
+			fmt_bytes(t, sizeof(t), d->dma_bytes),
+			fmt_bytes(a, sizeof(a), v[ZCOPY_COUNTER_DMA_TO_DEV_BYTES]),
+			fmt_bytes(b, sizeof(b), v[ZCOPY_COUNTER_DMA_FROM_DEV_BYTES]));
+	if (!has(r, ZCOPY_COUNTER_SYSCALLS))
+		fprintf(f, "  syscalls      %s\n", na);
+	else
+		fprintf(f, "  syscalls      %" PRIu64 "  mode switches %" PRIu64
+			" (%s per call)%s\n", d->syscalls, d->mode_switches,
+			fmt_ratio(x, sizeof(x), d->mode_switches_per_call),
+			r->windowed ? " in the transfer loop" : "");
+	if (r->windowed && has(r, ZCOPY_COUNTER_SYSCALLS))
 		fprintf(f, "                (then %" PRIu64 " after it, not counted: "
 			"fsync or drain, close, exit)\n", r->after_loop_syscalls);
-	fprintf(f, "  ctx switches  %" PRIu64 " (%" PRIu64 " voluntary, %"
-		PRIu64 " involuntary)\n", d->ctx_switches,
-		v[ZCOPY_COUNTER_CTX_SWITCHES_VOL], v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
+	if (!has(r, ZCOPY_COUNTER_CTX_SWITCHES_VOL))
+		fprintf(f, "  ctx switches  %s\n", na);
+	else
+		fprintf(f, "  ctx switches  %" PRIu64 " (%" PRIu64 " voluntary, %"
+			PRIu64 " involuntary)\n", d->ctx_switches,
+			v[ZCOPY_COUNTER_CTX_SWITCHES_VOL], v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL]);
 	if (v[ZCOPY_COUNTER_MISSED])
 		fprintf(f, "  warning: %" PRIu64 " events were missed: the counts "
 			"are incomplete\n", v[ZCOPY_COUNTER_MISSED]);
@@ -364,13 +386,32 @@ void report_measure_json(struct jw *w, const struct zc_run_res *r,
 		jw_obj_close(w);
 		return;
 	}
-	jw_u64(w, "cpu_copy_bytes", d->cpu_copy_bytes);
-	jw_u64(w, "dma_bytes", d->dma_bytes);
-	jw_dbl(w, "cpu_copies", d->cpu_copies, 4);
-	jw_dbl(w, "dma_copies", d->dma_copies, 4);
-	jw_u64(w, "mode_switches", d->mode_switches);
-	jw_dbl(w, "mode_switches_per_call", d->mode_switches_per_call, 3);
-	jw_u64(w, "context_switches", d->ctx_switches);
+	/* What the kernel could not count is null, like its counters. */
+	if (has(r, ZCOPY_COUNTER_COPY_U2K_BYTES)) {
+		jw_u64(w, "cpu_copy_bytes", d->cpu_copy_bytes);
+		jw_dbl(w, "cpu_copies", d->cpu_copies, 4);
+	} else {
+		jw_null(w, "cpu_copy_bytes");
+		jw_null(w, "cpu_copies");
+	}
+	if (has(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES)) {
+		jw_u64(w, "dma_bytes", d->dma_bytes);
+		jw_dbl(w, "dma_copies", d->dma_copies, 4);
+	} else {
+		jw_null(w, "dma_bytes");
+		jw_null(w, "dma_copies");
+	}
+	if (has(r, ZCOPY_COUNTER_SYSCALLS)) {
+		jw_u64(w, "mode_switches", d->mode_switches);
+		jw_dbl(w, "mode_switches_per_call", d->mode_switches_per_call, 3);
+	} else {
+		jw_null(w, "mode_switches");
+		jw_null(w, "mode_switches_per_call");
+	}
+	if (has(r, ZCOPY_COUNTER_CTX_SWITCHES_VOL))
+		jw_u64(w, "context_switches", d->ctx_switches);
+	else
+		jw_null(w, "context_switches");
 	detail_json(w, r);
 }
 

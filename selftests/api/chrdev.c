@@ -400,7 +400,9 @@ TEST_F(dev, get_stats)
 	ASSERT_EQ((__u32)ZCOPY_STATS_VERSION, st.version);
 	ASSERT_EQ(ZC_NCTR, st.nr_counters);
 	ASSERT_EQ(0U, st.session_id);
-	ASSERT_EQ(0ULL, st.reserved);
+	ASSERT_EQ(0ULL, st.unmeasured) {
+		TH_LOG("every counter is measured on the lab kernels");
+	}
 	ASSERT_EQ(ns.sessions, st.sessions);
 	ASSERT_EQ(ns.armed, st.armed);
 	for (i = st.nr_counters; i < ZCOPY_STATS_NR_COUNTERS; i++) {
@@ -936,6 +938,101 @@ TEST_F_TIMEOUT(dev, text_every_session, 120)
 		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
 	}
 	ASSERT_EQ(0, zc_nl_open(&self->nl));
+}
+
+/*
+ * A counter no registered probe can feed is "not measured" everywhere,
+ * never 0: the probes that alone feed the syscall and context-switch
+ * counters are left out with skip_probes, as a kernel without them would
+ * be. The ioctl's unmeasured bits, the netlink reply's counters and the
+ * text must all say which three, and the probe list why.
+ */
+TEST_F_TIMEOUT(dev, unmeasured_counters, 90)
+{
+	static const unsigned int gone[] = {
+		ZCOPY_COUNTER_SYSCALLS, ZCOPY_COUNTER_CTX_SWITCHES_VOL,
+		ZCOPY_COUNTER_CTX_SWITCHES_INVOL,
+	};
+	static const char *const gone_text[] = {
+		"system calls", "context switches (voluntary)",
+		"context switches (involuntary)",
+	};
+	struct zc_probe probes[ZC_MAX_PROBES];
+	struct zcopy_session_req req = { .size = sizeof(req) };
+	char orig[256], line[128];
+	struct zcopy_stats st;
+	struct zc_sess ns;
+	__u64 want = 0;
+	unsigned int i;
+	int n, found;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(gone); i++)
+		want |= 1ULL << gone[i];
+	ASSERT_EQ(0, zc_param_read("skip_probes", orig, sizeof(orig)));
+	/* A name that is no probe is refused, and changes nothing. */
+	ASSERT_EQ(-EINVAL, zc_param_write("skip_probes", "sys_enter,no_such"));
+	ASSERT_EQ(0, zc_param_read("skip_probes", line, sizeof(line)));
+	ASSERT_STREQ(orig, line);
+	ASSERT_NL_OK(&self->nl, zc_wait_disarmed(&self->nl, 30000));
+	ASSERT_EQ(0, zc_param_write("skip_probes", "sys_enter,sched_switch"));
+
+	req.pid = self->child.pid;
+	ASSERT_EQ(0, ioctl(self->fd, ZCOPY_IOC_SESSION_NEW, &req)) {
+		TH_LOG("SESSION_NEW: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, zc_ioc_stats(self->fd, ZCOPY_IOC_SESSION_STATS, &st));
+	EXPECT_EQ(want, st.unmeasured) {
+		TH_LOG("unmeasured %#llx, want %#llx",
+		       (unsigned long long)st.unmeasured,
+		       (unsigned long long)want);
+	}
+	ASSERT_NL_OK(&self->nl, zc_session_get(&self->nl, req.session_id, &ns));
+	EXPECT_EQ(ZC_NCTR - ARRAY_SIZE(gone), ns.ctr.present);
+	EXPECT_EQ(0ULL, ns.ctr.mask & want) {
+		TH_LOG("counters %#llx in the reply, none of %#llx expected",
+		       (unsigned long long)ns.ctr.mask,
+		       (unsigned long long)want);
+	}
+	ASSERT_GT(zc_read_text(self->a, ZC_TEXT_MAX, ZC_TEXT_MAX), 0);
+	for (i = 0; i < ARRAY_SIZE(gone); i++) {
+		found = 0;
+		for (p = self->a; (p = strstr(p, gone_text[i])); p++) {
+			if (sscanf(p + strlen(gone_text[i]), "%127s", line) == 1)
+				found += !strcmp(line, "not-measured");
+		}
+		/* the global counters and the session */
+		EXPECT_EQ(2, found) {
+			TH_LOG("\"%s\" reads not-measured %d times", gone_text[i],
+			       found);
+		}
+	}
+	found = 0;
+	for (p = self->a; (p = strstr(p, "not-measured")); p++)
+		found++;
+	EXPECT_EQ(2 * (int)ARRAY_SIZE(gone), found);
+	n = zc_probe_dump(&self->nl, probes, ZC_MAX_PROBES);
+	ASSERT_GT(n, 0);
+	found = 0;
+	for (i = 0; i < (unsigned int)n; i++) {
+		if (strcmp(probes[i].name, "sys_enter") &&
+		    strcmp(probes[i].name, "sched_switch"))
+			continue;
+		found++;
+		EXPECT_EQ((__u32)ZCOPY_PROBE_STATE_UNAVAILABLE, probes[i].state);
+		EXPECT_NE(NULL, strstr(probes[i].reason, "skip_probes")) {
+			TH_LOG("%s: reason \"%s\"", probes[i].name,
+			       probes[i].reason);
+		}
+	}
+	EXPECT_EQ(2, found);
+
+	/* As it was, and disarmed, so that the next arming has them all. */
+	EXPECT_EQ(0, zc_param_write("skip_probes", orig[0] ? orig : "\n"));
+	close(self->fd);
+	self->fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_NL_OK(&self->nl, zc_wait_disarmed(&self->nl, 30000));
 }
 
 int main(int argc, char **argv)

@@ -68,6 +68,7 @@ int zc_parse_ctrs(const struct nlattr *nest, struct zc_ctrs *c)
 			continue;
 		}
 		c->present++;
+		c->mask |= 1ULL << (t - ZCOPY_A_COUNTERS_COPY_U2K_BYTES);
 		if (zc_attr_len(a) != 8)
 			c->bad_len++;
 		c->v[t - ZCOPY_A_COUNTERS_COPY_U2K_BYTES] = zc_attr_u64(a);

@@ -15,6 +15,7 @@
 struct zc_ctrs {
 	__u64 v[__ZCOPY_COUNTER_MAX];
 	unsigned int present;		/* counter attributes seen */
+	__u64 mask;			/* which: bit N for counter N */
 	unsigned int bad_len;		/* of those, not 8 bytes long */
 	unsigned int unknown;		/* attributes of no known counter */
 };

@@ -123,6 +123,8 @@ int zc_nl_session_get(struct zc_nl *nl, uint32_t id, struct zc_info *out)
 	out->session_id = id;
 	out->pid = pid;
 	out->present |= 1ull << ZCOPY_A_SESSION_ID;
+	/* As a kernel with every probe: each counter, 0 unless filled. */
+	out->counters.present = (1ull << ZC_NCOUNTERS) - 1;
 	if (fake_fill)
 		fake_fill(id, out);
 	return 0;

@@ -314,6 +314,83 @@ static void test_demo(void)
 	has_str(s, "no egress interface", "demo: SG-off unavailable without --dev");
 }
 
+/* A kernel without DMA and syscall hooks: those counters are not sent. */
+static void fill_no_dma(uint32_t id, struct zc_info *i)
+{
+	fill_rw(id, i);
+	i->counters.present &= ~((1ull << ZCOPY_COUNTER_DMA_TO_DEV_BYTES) |
+				 (1ull << ZCOPY_COUNTER_DMA_FROM_DEV_BYTES) |
+				 (1ull << ZCOPY_COUNTER_DMA_BIDI_BYTES) |
+				 (1ull << ZCOPY_COUNTER_DMA_MAPS) |
+				 (1ull << ZCOPY_COUNTER_SYSCALLS));
+}
+
+static const char unmeasured_py[] =
+	"import json,sys\n"
+	"d=json.load(open(sys.argv[1]))\n"
+	"rows=d['methods'] if d['command']=='demo' else [d]\n"
+	"for r in rows:\n"
+	"    c=r['detail']['counters']\n"
+	"    assert c['dma_to_dev_bytes'] is None and c['syscalls'] is None, c\n"
+	"    assert c['copy_u2k_bytes']==1048576, c\n"
+	"    for k in ('dma_bytes','dma_copies','mode_switches','mode_switches_per_call'):\n"
+	"        assert r[k] is None, (k, r[k])\n"
+	"    assert r['cpu_copies'] is not None, r\n";
+
+/*
+ * What the kernel cannot measure is never shown as 0 (issue 12): the
+ * demo's DMA and mode-switch cells read "-" with a note naming them, no
+ * verdict is given on a DMA count that does not exist, run's text and
+ * both JSON documents say null, stat lists the counter as not measured.
+ */
+static void test_unmeasured(void)
+{
+	char peer[32];
+	char *demo_v[] = { "demo", "--file", file, "--size", "1M", "--warm",
+			   "--methods", "read-write", "--peer", peer, "--check",
+			   NULL };
+	char *demo_j[] = { "demo", "-j", "--file", file, "--size", "1M", "--warm",
+			   "--methods", "read-write", "--peer", peer, NULL };
+	char *run_v[] = { "run", "read-write", "--file", file, "--size", "1M",
+			  "--warm", "--peer", peer, NULL };
+	char *run_j[] = { "run", "read-write", "-j", "--file", file, "--size",
+			  "1M", "--warm", "--peer", peer, NULL };
+	char *stat_v[] = { "stat", "-o", out_path, "--", "true", NULL };
+	char *s;
+
+	snprintf(peer, sizeof(peer), "127.0.0.1:%u", port);
+	fake_fill = fill_no_dma;
+	fake_nlog = 0;
+	is_int(capture(cmd_demo, 11, demo_v), 1,
+	       "unmeasured: demo --check fails: no DMA verdict to give");
+	s = slurp(out_path);
+	has_str(s, "  1 / -        4 / -    ",
+		"unmeasured: demo's DMA and mode-switch cells read -");
+	has_str(s, "unmeasured", "unmeasured: the row's verdict");
+	has_str(s, "read-write: not measured on this kernel: DMA, mode switches (no probe feeds them",
+		"unmeasured: a note names the columns");
+	has_str(slurp(err_path), "check failed: read-write: its CPU copies or DMA are not measured",
+		"unmeasured: --check names the row");
+	ok(!capture(cmd_demo, 11, demo_j), "unmeasured: demo -j");
+	is_int(run_python(unmeasured_py, out_path), 0,
+	       "unmeasured: demo -j has null, not 0");
+	ok(!capture(cmd_run, 9, run_v), "unmeasured: run");
+	s = slurp(out_path);
+	has_str(s, "dma copies    not measured on this kernel",
+		"unmeasured: run's text says so");
+	has_str(s, "syscalls      not measured on this kernel",
+		"unmeasured: and for syscalls");
+	has_str(s, "-  dma-to-dev-bytes      not measured on this kernel",
+		"unmeasured: the counter list says so");
+	ok(!capture(cmd_run, 10, run_j), "unmeasured: run -j");
+	is_int(run_python(unmeasured_py, out_path), 0,
+	       "unmeasured: run -j has null, not 0");
+	is_int(capture(cmd_stat, 5, stat_v), 0, "unmeasured: stat");
+	has_str(slurp(out_path), "-  syscalls              not measured on this kernel",
+		"unmeasured: stat lists it as not measured");
+	fake_fill = NULL;
+}
+
 static void test_demo_eperm(void)
 {
 	char peer[32];
@@ -449,6 +526,7 @@ int main(void)
 	test_stat();
 	test_demo();
 	test_demo_eperm();
+	test_unmeasured();
 	test_schema();
 	kill(sink_pid, SIGTERM);
 	waitpid(sink_pid, NULL, 0);

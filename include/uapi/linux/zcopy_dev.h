@@ -26,7 +26,9 @@
  * @nr_counters: out: number of valid entries in @counters
  * @armed: out: 1 when the probes are registered
  * @sessions: out: number of live sessions
- * @reserved: must be zero
+ * @unmeasured: out: bit N set when counter N cannot be
+ *	measured on this kernel (no probe feeding it could be registered, see
+ *	the probe list): its @counters entry is 0 for want of a hook
  * @counters: out: indexed by enum zcopy_counter
  */
 struct zcopy_stats {
@@ -36,7 +38,7 @@ struct zcopy_stats {
 	__u32 nr_counters;
 	__u32 armed;
 	__u32 sessions;
-	__u64 reserved;
+	__u64 unmeasured;
 	__u64 counters[ZCOPY_STATS_NR_COUNTERS];
 };
 
