@@ -7,8 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -504,6 +507,109 @@ static void test_sink_dual_stack(void)
 	close(lfd);
 }
 
+/* @pid's exit status within @ms milliseconds, or -1 (then it is killed). */
+static int exit_within(pid_t pid, int ms)
+{
+	int st, i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* Read @fd until @want appears or @ms pass; whether it did. */
+static bool read_until(int fd, const char *want, int ms, char *buf, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (ms > 0 && !strstr(buf, want) && len + 1 < size) {
+		if (poll(&p, 1, 50) == 1) {
+			n = read(fd, buf + len, size - 1 - len);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			buf[len] = '\0';
+		}
+		ms -= 50;
+	}
+	return strstr(buf, want) != NULL;
+}
+
+/* cmd_watch(@argv) in a child on @in and @out; @other: not the child's. */
+static pid_t watch_child(char **argv, int argc, int in, int out, int other)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (other >= 0)
+			close(other);
+		signal(SIGPIPE, SIG_IGN);	/* as main() has it */
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		_exit(cmd_watch(argc, argv));
+	}
+	return pid;
+}
+
+/*
+ * watch like a live tool (issue 10): it ends when its reader goes
+ * (watch | head -1), at once on ^C rather than at the end of its
+ * interval, and on a terminal it draws on the alternate screen, quits
+ * on q and restores the screen.
+ */
+static void test_watch(void)
+{
+	char *fast[] = { "watch", "-i", "0.1", NULL };
+	char *slow[] = { "watch", "-i", "30", NULL };
+	char buf[8192], *name;
+	int p[2], null, pty, pts;
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_DFL);	/* its exit status, not reaped */
+	null = open("/dev/null", O_RDWR);
+	ok(!pipe(p), "watch: a pipe");
+	pid = watch_child(fast, 3, null, p[1], p[0]);
+	close(p[1]);
+	ok(read_until(p[0], "\n", 5000, buf, sizeof(buf)),
+	   "watch | head -1: a first line");
+	close(p[0]);
+	is_int(exit_within(pid, 5000), 0, "watch | head -1: exits 0 when the pipe closes");
+
+	pid = watch_child(slow, 3, null, null, -1);
+	usleep(300000);
+	kill(pid, SIGINT);
+	is_int(exit_within(pid, 2000), 0,
+	       "watch -i 30: ^C ends it at once, not after the interval");
+
+	pty = posix_openpt(O_RDWR | O_NOCTTY);
+	ok(pty >= 0 && !grantpt(pty) && !unlockpt(pty) && (name = ptsname(pty)),
+	   "watch: a pseudo-terminal");
+	if (pty < 0 || !name) {
+		close(null);
+		return;
+	}
+	pts = open(name, O_RDWR | O_NOCTTY);
+	pid = watch_child(slow, 3, pts, pts, pty);
+	close(pts);
+	ok(read_until(pty, "\033[?1049h", 5000, buf, sizeof(buf)),
+	   "watch on a terminal: the alternate screen");
+	ok(write(pty, "q", 1) == 1, "watch on a terminal: q typed");
+	ok(read_until(pty, "\033[?1049l", 2000, buf, sizeof(buf)),
+	   "watch on a terminal: q leaves the alternate screen");
+	is_int(exit_within(pid, 2000), 0, "watch on a terminal: q quits at once, exit 0");
+	close(pty);
+	close(null);
+}
+
 int main(void)
 {
 	char msg[128];
@@ -527,6 +633,7 @@ int main(void)
 	test_demo();
 	test_demo_eperm();
 	test_unmeasured();
+	test_watch();
 	test_schema();
 	kill(sink_pid, SIGTERM);
 	waitpid(sink_pid, NULL, 0);
