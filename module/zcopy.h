@@ -133,7 +133,8 @@ void zc_counters_fini(struct zc_counters *c);
 void zc_counters_read(const struct zc_counters *c, struct zc_pcpu *out);
 void zc_counters_reset(struct zc_counters *c);
 u64 zc_counters_events(const struct zc_counters *c);
-int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind);
+int zc_site_get(unsigned long ret_ip, u8 prim, const char *prim_name,
+		u8 kind);
 unsigned int zc_sites_count(void);
 const struct zc_site *zc_site(unsigned int id);
 unsigned int zc_sites_name(void);
@@ -143,11 +144,63 @@ void zc_dev_set_label(int id, const char *label);
 unsigned int zc_devs_count(void);
 const struct zc_dev *zc_dev(unsigned int id);
 void zc_stats_missed(void);
+void zc_stats_set_missed(u64 (*fn)(void));
 int zc_stats_init(void);
 void zc_stats_exit(void);
 
+/* zcopy_track.c: who a hit is charged to (the probes look it up) */
+int zc_session_id_alloc(void);
+void zc_session_id_publish(u32 id, struct zc_session *s);
+void zc_session_id_remove(u32 id);
+int zc_follow_add(struct zc_session *s, struct pid *pid, gfp_t gfp);
+void zc_track_del_session(struct zc_session *s);
+unsigned int zc_followed_count(void);
+void zc_track_exit(void);
+
+/* Hot-path lookups, called under rcu_read_lock(). */
+struct zc_session *zc_session_rcu(u32 id);
+void zc_charge_task(struct task_struct *t, void (*fn)(struct zc_session *s,
+						      void *arg), void *arg);
+void zc_sids_charge(const struct zc_sids *ids,
+		    void (*fn)(struct zc_session *s, void *arg), void *arg);
+bool zc_sids_empty(const struct zc_sids *ids);
+bool zc_sock_owner(const struct sock *sk, struct zc_sids *out);
+void zc_sock_claim(struct sock *sk);
+void zc_sock_release(const struct sock *sk);
+void zc_follow_fork(struct task_struct *parent, struct task_struct *child);
+void zc_follow_exit(struct task_struct *t);
+void zc_follow_exec(struct task_struct *t);
+void zc_bio_claim(const struct bio *bio);
+void zc_bio_owner(const struct bio *bio, struct zc_sids *out);
+void zc_bio_release(const struct bio *bio);
+
+/* zcopy_probes.c */
+struct zc_probe_info {
+	const char *name;
+	u8 type;
+	u8 state;
+	const char *reason;
+	u64 hits;
+	u64 missed;
+};
+
+int zc_probes_arm(void);
+void zc_probes_disarm(void);
+unsigned int zc_probes_count(void);
+void zc_probe_info(unsigned int i, struct zc_probe_info *info);
+bool zc_counter_measured(unsigned int ctr);
+const char *zc_prim_name(u8 prim);
+void zc_probes_init(void);
+void zc_probes_exit(void);
+
 /* zcopy_session.c */
 extern int zc_paranoid;
+
+/* What the interfaces hear of sessions (zc_session_set_notify()). */
+struct zc_session_notify {
+	void (*end)(struct zc_session *s, enum zcopy_end_reason reason);
+	void (*sample)(struct zc_session *s);
+};
 
 struct zc_session_args {
 	pid_t pid;
@@ -171,48 +224,10 @@ void zc_sessions_portid_gone(u32 portid, const struct net *net);
 void zc_sessions_end_all(enum zcopy_end_reason reason);
 bool zc_armed(void);
 bool zc_perfmon(void);
-unsigned int zc_followed_count(void);
-
-/* Hot-path lookups, called under rcu_read_lock(). */
-struct zc_session *zc_session_rcu(u32 id);
-void zc_charge_task(struct task_struct *t, void (*fn)(struct zc_session *s,
-						      void *arg), void *arg);
-void zc_sids_charge(const struct zc_sids *ids,
-		    void (*fn)(struct zc_session *s, void *arg), void *arg);
-bool zc_sids_empty(const struct zc_sids *ids);
-bool zc_sock_owner(const struct sock *sk, struct zc_sids *out);
-void zc_sock_claim(struct sock *sk);
-void zc_sock_release(const struct sock *sk);
-void zc_follow_fork(struct task_struct *parent, struct task_struct *child);
-void zc_follow_exit(struct task_struct *t);
-void zc_follow_exec(struct task_struct *t);
-void zc_bio_claim(const struct bio *bio);
-void zc_bio_owner(const struct bio *bio, struct zc_sids *out);
-void zc_bio_release(const struct bio *bio);
+void zc_session_set_notify(const struct zc_session_notify *notify);
 void zc_session_exit(void);
 
-/* zcopy_probes.c */
-struct zc_probe_info {
-	const char *name;
-	u8 type;
-	u8 state;
-	const char *reason;
-	u64 hits;
-	u64 missed;
-};
-
-int zc_probes_arm(void);
-void zc_probes_disarm(void);
-unsigned int zc_probes_count(void);
-void zc_probe_info(unsigned int i, struct zc_probe_info *info);
-u64 zc_probes_missed(void);
-bool zc_counter_measured(unsigned int ctr);
-const char *zc_prim_name(u8 prim);
-void zc_probes_exit(void);
-
 /* zcopy_netlink.c */
-void zc_nl_notify_end(struct zc_session *s, enum zcopy_end_reason reason);
-void zc_nl_notify_sample(struct zc_session *s);
 int zc_nl_init(void);
 void zc_nl_exit(void);
 

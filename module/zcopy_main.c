@@ -19,12 +19,14 @@ MODULE_PARM_DESC(max_sessions,
 		 "Maximum number of accounting sessions at once (1-1024, default 16)");
 
 /*
- * Init and exit are one stack. The counters and tables come first; the
- * user-facing interfaces last, /dev/zcopy after the family: once
- * misc_register() succeeded nothing can fail, so no file can be open on a
- * module whose init then fails. Everything a user may have started
- * meanwhile through the family (sessions, armed probes, work) is undone by
- * the same calls as at exit, in the same order.
+ * Init and exit are one stack, the layers from the bottom up: counters and
+ * tables (stats, track), the probes, the sessions, then the user-facing
+ * interfaces, /dev/zcopy after the family. Once misc_register() succeeded
+ * nothing can fail, so no file can be open on a module whose init then
+ * fails. What a user may have started meanwhile through the family
+ * (sessions, armed probes, work) is undone by the same calls as at exit,
+ * in the same order. zc_track has nothing to set up: its tables are
+ * static; zc_session neither: its state starts empty.
  */
 static int __init zc_init(void)
 {
@@ -39,9 +41,10 @@ static int __init zc_init(void)
 	err = zc_stats_init();
 	if (err)
 		return err;
+	zc_probes_init();
 	err = zc_nl_init();
 	if (err)
-		goto err_stats;
+		goto err_sessions;
 	err = zc_chrdev_init();
 	if (err)
 		goto err_nl;
@@ -49,20 +52,22 @@ static int __init zc_init(void)
 
 err_nl:
 	zc_nl_exit();
+err_sessions:
 	zc_session_exit();
 	zc_probes_exit();
-err_stats:
+	zc_track_exit();
 	zc_stats_exit();
 	return err;
 }
 
-/* zc_init() in reverse: the interfaces go first. */
+/* zc_init() in reverse: the interfaces go first, the counters last. */
 static void __exit zc_exit(void)
 {
 	zc_chrdev_exit();
 	zc_nl_exit();
 	zc_session_exit();
 	zc_probes_exit();
+	zc_track_exit();
 	zc_stats_exit();
 }
 

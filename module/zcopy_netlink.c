@@ -642,31 +642,26 @@ out_free:
 	kfree(t);
 }
 
-/**
- * zc_nl_notify_end() - tell the events group that a session ended
- * @s: the session
- * @reason: why
- *
- * Context: process context, under zc_lock.
- */
-void zc_nl_notify_end(struct zc_session *s, enum zcopy_end_reason reason)
+/* A session ended (under zc_lock): tell the events group. */
+static void zc_nl_notify_end(struct zc_session *s,
+			     enum zcopy_end_reason reason)
 {
 	zc_nl_notify(s, ZCOPY_CMD_SESSION_END_NTF, reason);
 }
 
-/**
- * zc_nl_notify_sample() - send a session's periodic counters
- * @s: the session
- *
- * Context: process context; takes zc_lock.
- */
-void zc_nl_notify_sample(struct zc_session *s)
+/* A session's sample period passed: send its counters. */
+static void zc_nl_notify_sample(struct zc_session *s)
 {
 	mutex_lock(&zc_lock);
 	if (!s->dead)
 		zc_nl_notify(s, ZCOPY_CMD_SESSION_SAMPLE_NTF, -1);
 	mutex_unlock(&zc_lock);
 }
+
+static const struct zc_session_notify zc_nl_session_notify = {
+	.end = zc_nl_notify_end,
+	.sample = zc_nl_notify_sample,
+};
 
 static int zc_nl_sock_event(struct notifier_block *nb, unsigned long event,
 			    void *ptr)
@@ -694,13 +689,15 @@ int zc_nl_init(void)
 	err = netlink_register_notifier(&zc_nl_notifier);
 	if (err)
 		return err;
+	zc_session_set_notify(&zc_nl_session_notify);
 	err = genl_register_family(&zc_nl_family);
 	if (err)
-		goto err_notifier;
+		goto err_notify;
 	zc_nl_registered = true;
 	return 0;
 
-err_notifier:
+err_notify:
+	zc_session_set_notify(NULL);
 	netlink_unregister_notifier(&zc_nl_notifier);
 	return err;
 }
@@ -722,5 +719,6 @@ void zc_nl_exit(void)
 	zc_nl_registered = false;
 	mutex_unlock(&zc_lock);
 	genl_unregister_family(&zc_nl_family);
+	zc_session_set_notify(NULL);
 	netlink_unregister_notifier(&zc_nl_notifier);
 }

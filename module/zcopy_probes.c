@@ -352,10 +352,11 @@ static unsigned long zc_outer_ip(void)
 static int zc_site_of(unsigned long ip, unsigned long outer_ip, u8 prim,
 		      u8 kind)
 {
-	int site = zc_site_get(ip, prim, kind);
+	const char *name = zc_prim_name(prim);
+	int site = zc_site_get(ip, prim, name, kind);
 
 	if (site >= 0 && zc_site_is_wrapper(site) && outer_ip)
-		site = zc_site_get(outer_ip, prim, kind);
+		site = zc_site_get(outer_ip, prim, name, kind);
 	if (site < 0)
 		zc_stats_missed();
 	return site;
@@ -1511,13 +1512,12 @@ bool zc_counter_measured(unsigned int ctr)
 	}
 }
 
-/**
- * zc_probes_missed() - hits that could not be handled, over all probes
- *
- * Context: any.
- * Return: the number of function entries refused by the recursion guard.
+/*
+ * Hits that could not be handled, over all probes: the recursion guard's
+ * refusals and the kprobes' own counts. zc_stats reads it through the
+ * callback zc_probes_init() sets.
  */
-u64 zc_probes_missed(void)
+static u64 zc_probes_missed(void)
 {
 	unsigned int i;
 	u64 missed = 0;
@@ -1541,7 +1541,18 @@ u64 zc_probes_missed(void)
 }
 
 /**
- * zc_probes_exit() - free what registrations left behind
+ * zc_probes_init() - push the probes' missed count down to the counters
+ *
+ * Context: module init, after zc_stats_init().
+ */
+void zc_probes_init(void)
+{
+	zc_stats_set_missed(zc_probes_missed);
+}
+
+/**
+ * zc_probes_exit() - undo zc_probes_init() and free what registrations
+ * left behind
  *
  * The filter of zc_fops outlives its (un)registrations; it goes with the
  * module.
@@ -1550,6 +1561,7 @@ u64 zc_probes_missed(void)
  */
 void zc_probes_exit(void)
 {
+	zc_stats_set_missed(NULL);
 	if (zc_fops_filtered)
 		ftrace_free_filter(&zc_fops);
 	zc_fops_filtered = false;

@@ -42,6 +42,8 @@ static unsigned int zc_nsites;
 static struct zc_dev zc_devs[ZC_MAX_DEVS];
 static unsigned int zc_ndevs;
 static atomic64_t zc_table_missed;
+/* The probes' own count of hits they could not handle (they set it). */
+static u64 (*zc_missed_fn)(void);
 
 /**
  * zc_counters_init() - allocate a counter set
@@ -77,6 +79,7 @@ void zc_counters_fini(struct zc_counters *c)
 
 static void zc_counters_sum(const struct zc_counters *c, struct zc_pcpu *out)
 {
+	u64 (*missed)(void);
 	const u64 *src;
 	u64 *dst = (u64 *)out;
 	unsigned int n = sizeof(*out) / sizeof(u64);
@@ -90,8 +93,9 @@ static void zc_counters_sum(const struct zc_counters *c, struct zc_pcpu *out)
 			dst[i] += READ_ONCE(src[i]);
 	}
 	/* Misses cannot be told apart by session: each set sees them all. */
-	out->ctr[ZCOPY_COUNTER_MISSED] += zc_probes_missed() +
-					  atomic64_read(&zc_table_missed);
+	missed = READ_ONCE(zc_missed_fn);
+	out->ctr[ZCOPY_COUNTER_MISSED] += atomic64_read(&zc_table_missed) +
+					  (missed ? missed() : 0);
 }
 
 /**
@@ -173,7 +177,7 @@ static const char *const zc_wrappers[] = {
  * What the hot path must know of a new site's function. One symbol lookup
  * per site the table takes, ZC_MAX_SITES in the module's life at most.
  */
-static u8 zc_site_flags(unsigned long ip, u8 prim)
+static u8 zc_site_flags(unsigned long ip, const char *prim_name)
 {
 	char func[ZC_SITE_NAME_LEN];
 	unsigned int i;
@@ -183,7 +187,7 @@ static u8 zc_site_flags(unsigned long ip, u8 prim)
 	for (i = 0; i < ARRAY_SIZE(zc_wrappers); i++)
 		if (!strcmp(func, zc_wrappers[i]))
 			flags |= ZC_SITE_WRAPPER;
-	if (!strcmp(func, zc_prim_name(prim)))
+	if (!strcmp(func, prim_name))
 		flags |= ZC_SITE_SELF;
 	return flags;
 }
@@ -200,7 +204,8 @@ static int zc_site_find(unsigned long ip, u8 prim, u8 kind, unsigned int n)
 	return -ENOENT;
 }
 
-static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
+static int zc_site_find_or_add(unsigned long ip, u8 prim,
+			       const char *prim_name, u8 kind)
 {
 	/* Pairs with the release below: entries below n are complete. */
 	unsigned int n = smp_load_acquire(&zc_nsites);
@@ -213,7 +218,7 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
 		return id;
 	if (n >= ZC_MAX_SITES)
 		return -ENOSPC;
-	sflags = zc_site_flags(ip, prim);
+	sflags = zc_site_flags(ip, prim_name);
 	if (in_nmi()) {
 		if (!raw_spin_trylock_irqsave(&zc_table_lock, flags))
 			return -EBUSY;
@@ -241,6 +246,8 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
  * zc_site_get() - the site id of a copy made by a primitive for a caller
  * @ret_ip: return address into the caller
  * @prim: which primitive (a probe index)
+ * @prim_name: its function's name (a site that is the primitive itself is
+ *	flagged so)
  * @kind: enum zcopy_copy_kind
  *
  * A per-CPU cache answers most calls; it keeps refusals too, so a full
@@ -250,7 +257,8 @@ static int zc_site_find_or_add(unsigned long ip, u8 prim, u8 kind)
  * Return: a site id, -ENOSPC when the table is full, or -EBUSY when a
  * new site could not be added from NMI context.
  */
-int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
+int zc_site_get(unsigned long ret_ip, u8 prim, const char *prim_name,
+		u8 kind)
 {
 	u16 key = (prim << 8) | kind;
 	struct zc_ipcache_ent *e;
@@ -268,7 +276,7 @@ int zc_site_get(unsigned long ret_ip, u8 prim, u8 kind)
 	}
 	local_irq_restore(flags);
 
-	id = zc_site_find_or_add(ret_ip, prim, kind);
+	id = zc_site_find_or_add(ret_ip, prim, prim_name, kind);
 	if (id == -EBUSY)
 		return id;	/* not a refusal: another call may add it */
 
@@ -469,6 +477,20 @@ const struct zc_dev *zc_dev(unsigned int id)
 void zc_stats_missed(void)
 {
 	atomic64_inc(&zc_table_missed);
+}
+
+/**
+ * zc_stats_set_missed() - where the missed counter's probe part comes from
+ * @fn: returns the hits the probes could not handle, or NULL
+ *
+ * The probes push their count down through it, so that every counter set
+ * reads it (misses cannot be told apart by session).
+ *
+ * Context: process context (module init and exit).
+ */
+void zc_stats_set_missed(u64 (*fn)(void))
+{
+	WRITE_ONCE(zc_missed_fn, fn);
 }
 
 /**

@@ -14,7 +14,7 @@
 #include <sys/utsname.h>
 
 #include "cmds.h"
-#include "demo.h"
+#include "demo_out.h"
 #include "methods.h"
 #include "nic.h"
 #include "sink.h"
@@ -23,22 +23,6 @@ static const char *const default_methods[] = {
 	"read-write", "mmap-write", "sendfile", "splice", "odirect-write",
 	"msg-zerocopy", "io-uring-zc",
 };
-
-/* Verdicts */
-
-const char *zc_verdict_str(int v)
-{
-	switch (v) {
-	case ZC_V_OK:
-		return "ok";
-	case ZC_V_OFF:
-		return "off";
-	case ZC_V_UNAVAILABLE:
-		return "unavailable";
-	default:
-		return "unmeasured";
-	}
-}
 
 /*
  * Measured copies per byte against the textbook: CPU copies within

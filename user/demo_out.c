@@ -5,10 +5,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "demo.h"
+#include "demo_out.h"
 #include "methods.h"
 #include "output.h"
 #include "report.h"
+
+/* A verdict, as the table and the JSON name it. */
+const char *zc_verdict_str(int v)
+{
+	switch (v) {
+	case ZC_V_OK:
+		return "ok";
+	case ZC_V_OFF:
+		return "off";
+	case ZC_V_UNAVAILABLE:
+		return "unavailable";
+	default:
+		return "unmeasured";
+	}
+}
 
 static bool measured(const struct demo_row *r)
 {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "demo.h"
+#include "demo_out.h"
 #include "methods.h"
 #include "tap.h"
 

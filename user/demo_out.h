@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* zcopy demo: shared between the runner (demo.c) and its output (demo_out.c). */
-#ifndef ZC_DEMO_H
-#define ZC_DEMO_H
+/* zcopy demo: its rows, and what prints them (demo_out.c); demo.c runs them. */
+#ifndef ZC_DEMO_OUT_H
+#define ZC_DEMO_OUT_H
 
 #include <stdbool.h>
 #include <stdint.h>
