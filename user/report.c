@@ -372,10 +372,31 @@ static void unmeasured_json(struct jw *w)
 		jw_null(w, keys[i]);
 }
 
+static void u64_or_null(struct jw *w, const char *key, uint64_t v, bool have)
+{
+	if (have)
+		jw_u64(w, key, v);
+	else
+		jw_null(w, key);
+}
+
+static void dbl_or_null(struct jw *w, const char *key, double v, int prec,
+			bool have)
+{
+	if (have)
+		jw_dbl(w, key, v, prec);
+	else
+		jw_null(w, key);
+}
+
 /* The measured quantities; null when the transfer was not accounted. */
 void report_measure_json(struct jw *w, const struct zc_run_res *r,
 			 const struct zc_derived *d)
 {
+	bool cpu = has(r, ZCOPY_COUNTER_COPY_U2K_BYTES);
+	bool dma = has(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES);
+	bool sys = has(r, ZCOPY_COUNTER_SYSCALLS);
+
 	jw_str(w, "unmeasured_reason", r->accounted ? NULL :
 	       r->status != ZC_RUN_OK ? "the transfer did not complete" :
 	       "not accounted (--no-account, or no session)");
@@ -387,31 +408,14 @@ void report_measure_json(struct jw *w, const struct zc_run_res *r,
 		return;
 	}
 	/* What the kernel could not count is null, like its counters. */
-	if (has(r, ZCOPY_COUNTER_COPY_U2K_BYTES)) {
-		jw_u64(w, "cpu_copy_bytes", d->cpu_copy_bytes);
-		jw_dbl(w, "cpu_copies", d->cpu_copies, 4);
-	} else {
-		jw_null(w, "cpu_copy_bytes");
-		jw_null(w, "cpu_copies");
-	}
-	if (has(r, ZCOPY_COUNTER_DMA_TO_DEV_BYTES)) {
-		jw_u64(w, "dma_bytes", d->dma_bytes);
-		jw_dbl(w, "dma_copies", d->dma_copies, 4);
-	} else {
-		jw_null(w, "dma_bytes");
-		jw_null(w, "dma_copies");
-	}
-	if (has(r, ZCOPY_COUNTER_SYSCALLS)) {
-		jw_u64(w, "mode_switches", d->mode_switches);
-		jw_dbl(w, "mode_switches_per_call", d->mode_switches_per_call, 3);
-	} else {
-		jw_null(w, "mode_switches");
-		jw_null(w, "mode_switches_per_call");
-	}
-	if (has(r, ZCOPY_COUNTER_CTX_SWITCHES_VOL))
-		jw_u64(w, "context_switches", d->ctx_switches);
-	else
-		jw_null(w, "context_switches");
+	u64_or_null(w, "cpu_copy_bytes", d->cpu_copy_bytes, cpu);
+	u64_or_null(w, "dma_bytes", d->dma_bytes, dma);
+	dbl_or_null(w, "cpu_copies", d->cpu_copies, 4, cpu);
+	dbl_or_null(w, "dma_copies", d->dma_copies, 4, dma);
+	u64_or_null(w, "mode_switches", d->mode_switches, sys);
+	dbl_or_null(w, "mode_switches_per_call", d->mode_switches_per_call, 3, sys);
+	u64_or_null(w, "context_switches", d->ctx_switches,
+		    has(r, ZCOPY_COUNTER_CTX_SWITCHES_VOL));
 	detail_json(w, r);
 }
 
