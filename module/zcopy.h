@@ -21,6 +21,10 @@
 #include <uapi/linux/zcopy.h>
 #include <uapi/linux/zcopy_dev.h>
 
+#include "zcopy_compat.h"
+
+struct pt_regs;
+
 struct bio;
 struct net;
 struct sock;
@@ -164,6 +168,8 @@ void zc_charge_task(struct task_struct *t, void (*fn)(struct zc_session *s,
 void zc_sids_charge(const struct zc_sids *ids,
 		    void (*fn)(struct zc_session *s, void *arg), void *arg);
 bool zc_sids_empty(const struct zc_sids *ids);
+void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val);
+void zc_charge_ctr_sids(const struct zc_sids *ids, unsigned int ctr, u64 val);
 bool zc_sock_owner(const struct sock *sk, struct zc_sids *out);
 void zc_sock_claim(struct sock *sk);
 void zc_sock_release(const struct sock *sk);
@@ -173,6 +179,120 @@ void zc_follow_exec(struct task_struct *t);
 void zc_bio_claim(const struct bio *bio);
 void zc_bio_owner(const struct bio *bio, struct zc_sids *out);
 void zc_bio_release(const struct bio *bio);
+
+/*
+ * The probes: their table (zcopy_probes.c), their handlers (zcopy_copy.c,
+ * zcopy_dma.c).
+ */
+enum zc_probe_id {
+	ZC_P_COPY_TO_ITER,
+	ZC_P_COPY_FROM_ITER,
+	ZC_P_COPY_FROM_ITER_NC,
+	ZC_P_COPY_PAGE_FROM_ITER_ATOMIC,
+	ZC_P_CSUM_COPY_FROM_ITER,
+	ZC_P_COPY_PAGE_TO_ITER,
+	ZC_P_COPY_PAGE_FROM_ITER,
+	ZC_P_SKB_COPY_BITS,
+	ZC_P_SKB_COPY_CSUM,
+	ZC_P_SKB_COPY_UBUFS,
+	ZC_P_SKB_CHECKSUM,
+	ZC_P_TCP_SENDMSG,
+#if ZC_HAVE_SENDPAGE
+	ZC_P_TCP_SENDPAGES,
+#endif
+#if ZC_HAVE_DMA_TRACEPOINTS
+	ZC_P_TP_DMA_MAP,
+	ZC_P_TP_DMA_MAP_SG,
+#else
+	ZC_P_DMA_MAP_PAGE,
+	ZC_P_DMA_MAP_SG,
+	ZC_P_DMA_MAP_SGTABLE,
+#endif
+#if ZC_HAVE_DMA_IOVA
+	ZC_P_DMA_IOVA_LINK,
+#endif
+	ZC_P_TP_XMIT_DONE,	/* armed before, disarmed after, the start */
+	ZC_P_TP_XMIT_START,
+	ZC_P_TP_BIO_QUEUE,
+	ZC_P_TP_BIO_SPLIT,
+	ZC_P_TP_BIO_COMPLETE,
+	ZC_P_TP_RQ_ISSUE,
+	ZC_P_TP_RQ_COMPLETE,
+	ZC_P_NVME_SETUP_CMD,	/* opens the window block_rq_issue closes */
+	ZC_P_TP_SOCK_STATE,
+	ZC_P_TP_SYS_ENTER,
+	ZC_P_TP_SCHED_SWITCH,
+	ZC_P_TP_FORK,
+	ZC_P_TP_EXIT,
+	ZC_P_TP_EXEC,
+	ZC_P_TP_PAGECACHE_ADD,
+	ZC_NR_PROBES,
+};
+
+/* How a probe on a copy primitive reads what the copy did. */
+enum zc_ret {
+	ZC_RET_NONE,		/* entry only: the requested length */
+	ZC_RET_BYTES,		/* returns the bytes copied */
+	ZC_RET_BOOL,		/* returns whether it copied them all */
+};
+
+/* One probe as its handler's file defines it (zcopy_probes.c hooks it). */
+struct zc_probe_def {
+	const char *name;
+	u8 type;			/* ZCOPY_PROBE_TYPE_*: the hook wanted */
+	u8 ret;				/* enum zc_ret */
+	void (*fe_fn)(struct pt_regs *regs);	/* function entry */
+	void *tp_fn;			/* tracepoints */
+};
+
+#define ZC_FENTRY(_id, _name, _fn) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_FENTRY, .fe_fn = _fn }
+#define ZC_FEXIT(_id, _name, _fn, _ret) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_KRETPROBE, \
+		  .fe_fn = _fn, .ret = _ret }
+#define ZC_TRACEPOINT(_id, _name, _fn) \
+	[_id] = { .name = _name, .type = ZCOPY_PROBE_TYPE_TRACEPOINT, \
+		  .tp_fn = _fn }
+
+#define ZC_ARG(regs, n)	regs_get_kernel_argument(regs, n)
+
+extern const struct zc_probe_def zc_copy_probes[ZC_NR_PROBES];
+extern const struct zc_probe_def zc_dma_probes[ZC_NR_PROBES];
+
+/*
+ * A copy seen at a primitive's entry, charged when it returns with what
+ * it copied. Set on this CPU while a kretprobe's entry handler runs, with
+ * interrupts off: the copy it sees is kept there instead of charged. The
+ * entry handler runs in the NMI-like context of the int3 exception, where
+ * no lock may be taken: the site (whose first sighting takes the table's
+ * lock) is looked up at return, from the addresses kept here.
+ */
+struct zc_deferred {
+	unsigned long ip;	/* the primitive's caller */
+	unsigned long outer_ip;	/* the wrapper's caller, or 0 */
+	u8 prim;
+	u8 kind;
+	bool valid;
+	bool task;		/* the copy runs in a task: charge its sessions */
+	u64 bytes;		/* requested */
+};
+
+DECLARE_PER_CPU(struct zc_deferred *, zc_defer);
+DECLARE_PER_CPU(bool, zc_in_bp);	/* a breakpoint kprobe's handler runs */
+DECLARE_PER_CPU(u64[ZC_NR_PROBES], zc_hits);
+
+/* A probe fired (zc_hits is the stats layer's: every handler counts). */
+static inline void zc_hit(enum zc_probe_id id)
+{
+	this_cpu_inc(zc_hits[id]);
+}
+
+/* zcopy_copy.c */
+bool zc_task_context(void);
+void zc_copy_returned(const struct zc_deferred *d, u64 bytes);
+
+/* zcopy_dma.c */
+void zc_windows_reset(void);
 
 /* zcopy_probes.c */
 struct zc_probe_info {

@@ -41,6 +41,9 @@ static struct zc_site zc_sites[ZC_MAX_SITES];
 static unsigned int zc_nsites;
 static struct zc_dev zc_devs[ZC_MAX_DEVS];
 static unsigned int zc_ndevs;
+/* Hits per probe, counted by every handler (zc_hit()). */
+DEFINE_PER_CPU(u64[ZC_NR_PROBES], zc_hits);
+
 static atomic64_t zc_table_missed;
 /* The probes' own count of hits they could not handle (they set it). */
 static u64 (*zc_missed_fn)(void);

@@ -246,6 +246,52 @@ bool zc_sids_empty(const struct zc_sids *ids)
 	return true;
 }
 
+/* ---- counters charged to sessions ---- */
+
+struct zc_ctr_ev {
+	unsigned int ctr;
+	u64 val;
+};
+
+static void zc_add_ctr_s(struct zc_session *s, void *arg)
+{
+	struct zc_ctr_ev *ev = arg;
+
+	this_cpu_add(s->counters.pcpu->ctr[ev->ctr], ev->val);
+}
+
+/**
+ * zc_charge_ctr() - charge a counter globally and to a task's sessions
+ * @t: the task
+ * @ctr: a ZCOPY_COUNTER_* index
+ * @val: what to add
+ *
+ * Context: a probe handler, under rcu_read_lock() or with preemption off.
+ */
+void zc_charge_ctr(struct task_struct *t, unsigned int ctr, u64 val)
+{
+	struct zc_ctr_ev ev = { .ctr = ctr, .val = val };
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	zc_charge_task(t, zc_add_ctr_s, &ev);
+}
+
+/**
+ * zc_charge_ctr_sids() - charge a counter globally and to a set of sessions
+ * @ids: the sessions
+ * @ctr: a ZCOPY_COUNTER_* index
+ * @val: what to add
+ *
+ * Context: a probe handler, under rcu_read_lock() or with preemption off.
+ */
+void zc_charge_ctr_sids(const struct zc_sids *ids, unsigned int ctr, u64 val)
+{
+	struct zc_ctr_ev ev = { .ctr = ctr, .val = val };
+
+	this_cpu_add(zc_global.pcpu->ctr[ctr], val);
+	zc_sids_charge(ids, zc_add_ctr_s, &ev);
+}
+
 /* ---- followed thread groups ---- */
 
 static void zc_follow_free_rcu(struct rcu_head *rcu)
