@@ -299,15 +299,31 @@ static const char *zc_skip_next(const char *s, size_t *len)
 	return s;
 }
 
+/* Whether the @len bytes at @s are @name. */
+static bool zc_skip_is(const char *s, size_t len, const char *name)
+{
+	return len == strlen(name) && !strncmp(s, name, len);
+}
+
 static bool zc_skip_listed(const char *list, const char *name)
 {
 	size_t len;
 
 	for (list = zc_skip_next(list, &len); len;
 	     list = zc_skip_next(list + len, &len))
-		if (len == strlen(name) && !strncmp(list, name, len))
+		if (zc_skip_is(list, len, name))
 			return true;
 	return false;
+}
+
+/*
+ * Probe @i as its handler's file defines it. The parameter's set
+ * operation runs before zc_probes_init() when skip_probes is given at
+ * load time: it reads the definitions, never zc_probes[].
+ */
+static const struct zc_probe_def *zc_probe_def(unsigned int i)
+{
+	return zc_copy_probes[i].name ? &zc_copy_probes[i] : &zc_dma_probes[i];
 }
 
 static int zc_skip_set(const char *val, const struct kernel_param *kp)
@@ -321,8 +337,7 @@ static int zc_skip_set(const char *val, const struct kernel_param *kp)
 		return param_set_charp("", kp);
 	for (s = zc_skip_next(val, &len); len; s = zc_skip_next(s + len, &len)) {
 		for (i = 0; i < ZC_NR_PROBES; i++)
-			if (len == strlen(zc_probes[i].name) &&
-			    !strncmp(s, zc_probes[i].name, len))
+			if (zc_skip_is(s, len, zc_probe_def(i)->name))
 				break;
 		if (i == ZC_NR_PROBES) {
 			pr_err("skip_probes: no probe named %.*s (zcopy probes lists them)\n",
@@ -584,9 +599,7 @@ void zc_probes_init(void)
 	unsigned int i;
 
 	for (i = 0; i < ZC_NR_PROBES; i++) {
-		const struct zc_probe_def *d = zc_copy_probes[i].name ?
-					       &zc_copy_probes[i] :
-					       &zc_dma_probes[i];
+		const struct zc_probe_def *d = zc_probe_def(i);
 
 		zc_probes[i].name = d->name;
 		zc_probes[i].type = d->type;

@@ -1035,6 +1035,74 @@ TEST_F_TIMEOUT(dev, unmeasured_counters, 90)
 	ASSERT_NL_OK(&self->nl, zc_wait_disarmed(&self->nl, 30000));
 }
 
+/*
+ * skip_probes given at load time is checked before the module's init has
+ * built its table: a name that is no probe fails the load with EINVAL,
+ * a good one leaves that probe out from the first arming.
+ */
+TEST_F_TIMEOUT(dev, skip_probes_at_load, 90)
+{
+	const __u64 want = (1ULL << ZCOPY_COUNTER_CTX_SWITCHES_VOL) |
+			   (1ULL << ZCOPY_COUNTER_CTX_SWITCHES_INVOL);
+	struct zcopy_session_req req = { .size = sizeof(req) };
+	struct zc_probe probes[ZC_MAX_PROBES];
+	const char *path = zc_module_path();
+	char params[256], val[64];
+	struct zcopy_stats st;
+	int err, n, i, found = 0;
+
+	if (!path)
+		SKIP(return, "no zcopy.ko to reload ($ZCOPY_MODULE is unset)");
+	ASSERT_EQ(0, zc_module_params(params, sizeof(params)));
+	close(self->fd);
+	self->fd = -1;
+	zc_nl_close(&self->nl);
+	err = zc_module_reload(path, "skip_probes=sys_enter,no_such", params);
+	ASSERT_EQ(-EINVAL, err) {
+		TH_LOG("loading with a probe that does not exist: %s",
+		       strerror(-err));
+	}
+	err = zc_module_reload(path, "skip_probes=sched_switch", params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("loading with skip_probes=sched_switch: %s",
+		       strerror(-err));
+	}
+	ASSERT_EQ(0, zc_param_read("skip_probes", val, sizeof(val)));
+	EXPECT_STREQ("sched_switch", val);
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
+	self->fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	req.pid = self->child.pid;
+	ASSERT_EQ(0, ioctl(self->fd, ZCOPY_IOC_SESSION_NEW, &req));
+	ASSERT_EQ(0, zc_ioc_stats(self->fd, ZCOPY_IOC_SESSION_STATS, &st));
+	EXPECT_EQ(want, st.unmeasured);
+	n = zc_probe_dump(&self->nl, probes, ZC_MAX_PROBES);
+	ASSERT_GT(n, 0);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(probes[i].name, "sched_switch")) {
+			found++;
+			EXPECT_EQ((__u32)ZCOPY_PROBE_STATE_UNAVAILABLE,
+				  probes[i].state);
+		} else if (!strcmp(probes[i].name, "sys_enter")) {
+			found++;
+			EXPECT_EQ((__u32)ZCOPY_PROBE_STATE_ACTIVE,
+				  probes[i].state);
+		}
+	}
+	EXPECT_EQ(2, found);
+
+	close(self->fd);
+	self->fd = -1;
+	zc_nl_close(&self->nl);
+	err = zc_module_reload(path, params, params);
+	ASSERT_EQ(0, err) {
+		TH_LOG("restoring zcopy.ko (%s): %s", params, strerror(-err));
+	}
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
+	self->fd = open(ZC_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
 int main(int argc, char **argv)
 {
 	return zc_main(argc, argv, true);
