@@ -174,7 +174,7 @@ dev = [x for x in d['detail']['devices'] if x.get('label') == '$ZCOPY_DEV']
 # own 86 bytes of Ethernet, IPv6 and TCP headers (6.0 %; 6.04 % measured
 # on 6.12), so the bound is 6.5 % over the payload, plus the resends.
 hi = d['bytes'] * 1.065 + d['retrans_bytes'] + 4096
-assert dev and d['bytes'] <= dev[0]['to_dev_bytes'] <= hi, d['detail']['devices']"
+assert dev and d['bytes'] <= dev[0]['to_dev_bytes'] <= hi, (d['bytes'], d['retrans_bytes'], hi, d)"
 check "run copy-file-range --to" "$ZCOPY" run copy-file-range --size "$SIZE" \
 	--file "$F" --to "$ZCOPY_DISK_DIR/guest.copy"
 check "copy-file-range: identical bytes" cmp -n "$(stat -c %s "$ZCOPY_DISK_DIR/guest.copy")" \
