@@ -60,9 +60,7 @@ static unsigned int zc_seed(void)
 
 static unsigned int zc_iters(void)
 {
-	const char *e = getenv("ZCOPY_FUZZ_ITERS");
-
-	return e && *e ? strtoul(e, NULL, 0) : 10000;
+	return zc_env_count("ZCOPY_FUZZ_ITERS", 10000);
 }
 
 /* ---- netlink ---- */

@@ -426,8 +426,7 @@ static bool zc_unload_ok(int err)
  */
 static unsigned int zc_cycles(void)
 {
-	const char *e = getenv("ZCOPY_LIFE_CYCLES");
-	unsigned long n = e && *e ? strtoul(e, NULL, 0) : ZC_CYCLES;
+	unsigned int n = zc_env_count("ZCOPY_LIFE_CYCLES", ZC_CYCLES);
 
 	return n && n < ZC_CYCLES ? n : ZC_CYCLES;
 }

@@ -43,13 +43,6 @@
  */
 #define ZC_ARMS		200
 
-static unsigned int zc_env_count(const char *name, unsigned int def)
-{
-	const char *e = getenv(name);
-
-	return e && *e ? strtoul(e, NULL, 0) : def;
-}
-
 /*
  * ---- a transfer with its own ground truth ----
  *

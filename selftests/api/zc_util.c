@@ -26,6 +26,14 @@ long long zc_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* A count from the environment variable @name, @def when unset or empty. */
+unsigned int zc_env_count(const char *name, unsigned int def)
+{
+	const char *e = getenv(name);
+
+	return e && *e ? strtoul(e, NULL, 0) : def;
+}
+
 static __noreturn void zc_child_loop(int cmd, int ack)
 {
 	unsigned int n;

@@ -18,6 +18,7 @@
 #define ZC_SYSFS	"/sys/module/zcopy"
 
 long long zc_now_ms(void);
+unsigned int zc_env_count(const char *name, unsigned int def);
 
 /*
  * A child process that does nothing until told: it blocks in read() on a
