@@ -298,11 +298,16 @@ s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
 			--file "$ZCOPY_DISK_DIR/i10big.dat" --peer "$ZCOPY_PEER_ADDR:7778" \
 			>/dev/null 2>"$T/i10sig.err" &
 		D=$!
-		i=0
-		until ethtool -k "$ZCOPY_DEV" | grep -q '^scatter-gather: off' || [ $i -ge 300 ]; do
+		i=0 off=0
+		while [ $i -lt 300 ] && kill -0 "$D" 2>/dev/null; do
+			ethtool -k "$ZCOPY_DEV" | grep -q '^scatter-gather: off' && { off=1; break; }
 			sleep 0.2; i=$((i + 1))
 		done
-		check "i10: demo --sg off turned SG off (before SIG$sig)" test $i -lt 300
+		# On a failure: the demo's state and what it printed.
+		check "i10: demo --sg off turned SG off (before SIG$sig)" sh -c '
+			[ "$1" = 1 ] && exit 0
+			echo "after $2 polls: demo $(kill -0 "$3" 2>/dev/null && echo running || echo gone)"
+			cat "$4"; exit 1' - "$off" "$i" "$D" "$T/i10sig.err"
 		kill -"$sig" "$D"
 		wait "$D"
 		i=0
