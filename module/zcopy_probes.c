@@ -176,8 +176,18 @@ static int zc_probe_register_kretprobe(struct zc_probe *p)
 	p->rp.data_size = sizeof(struct zc_deferred);
 	p->rp.maxactive = ZC_KRET_MAXACTIVE;
 	err = register_kretprobe(&p->rp);
-	p->kept = !err;
+	WRITE_ONCE(p->kept, !err);
 	return err;
+}
+
+/* What the kernel counted as missed on a breakpoint hook, since kept. */
+static u64 zc_kept_missed(const struct zc_probe *p)
+{
+	if (!READ_ONCE(p->kept))
+		return 0;
+	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
+		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
+	return READ_ONCE(p->kp.nmissed);
 }
 
 /*
@@ -192,19 +202,19 @@ static int zc_probe_register_kretprobe(struct zc_probe *p)
  */
 static int zc_kept_enable(struct zc_probe *p)
 {
+	bool ret = p->type == ZCOPY_PROBE_TYPE_KRETPROBE;
 	int err;
 
-	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE) {
-		err = enable_kretprobe(&p->rp);
-		if (err)
-			unregister_kretprobe(&p->rp);
-	} else {
-		err = enable_kprobe(&p->kp);
-		if (err)
-			unregister_kprobe(&p->kp);
-	}
-	if (err)
-		p->kept = false;
+	err = ret ? enable_kretprobe(&p->rp) : enable_kprobe(&p->kp);
+	if (!err)
+		return 0;
+	/* What it missed stays counted once the registration is gone. */
+	this_cpu_add(zc_missed[p - zc_probes], zc_kept_missed(p));
+	WRITE_ONCE(p->kept, false);
+	if (ret)
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->kp);
 	return err;
 }
 
@@ -214,16 +224,6 @@ static void zc_kept_disable(struct zc_probe *p)
 		disable_kretprobe(&p->rp);
 	else
 		disable_kprobe(&p->kp);
-}
-
-/* What the kernel counted as missed on a breakpoint hook, since kept. */
-static u64 zc_kept_missed(const struct zc_probe *p)
-{
-	if (!READ_ONCE(p->kept))
-		return 0;
-	if (p->type == ZCOPY_PROBE_TYPE_KRETPROBE)
-		return READ_ONCE(p->rp.nmissed) + READ_ONCE(p->rp.kp.nmissed);
-	return READ_ONCE(p->kp.nmissed);
 }
 
 /*
@@ -267,12 +267,12 @@ static void zc_loc_keep(struct zc_probe *p)
  * it resolves the symbol (past an ENDBR) and tells whether the function
  * has an ftrace location. If it has, the probe joins zc_fops and the
  * kprobe goes, with the others, after one grace period; if not, the
- * kprobe is enabled and is the hook. A location in the core kernel is
- * kept for the next armings, which then register no kprobe for it: each
- * registration checks the address against every jump label, static call
- * and blacklist entry of the kernel (10 to 40 ms under TCG, nine of them
- * on 7.3), where a module's function (nvme_setup_cmd) is located anew
- * each time, the module having possibly been reloaded elsewhere.
+ * kprobe is enabled and is the hook. The location is kept for the next
+ * armings, which then register no kprobe for it (each registration checks
+ * the address against every jump label, static call and blacklist entry
+ * of the kernel: 10 to 40 ms under TCG, nine of them on 7.3); one in a
+ * module (nvme_setup_cmd) only while kallsyms names the same symbol there,
+ * the module possibly having been reloaded elsewhere.
  */
 static int zc_entry_register(struct zc_probe *p)
 {
@@ -303,7 +303,7 @@ static int zc_entry_register(struct zc_probe *p)
 	err = enable_kprobe(&p->kp);
 	if (err)
 		unregister_kprobe(&p->kp);
-	p->kept = !err;
+	WRITE_ONCE(p->kept, !err);
 	return err;
 }
 
