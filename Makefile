@@ -9,7 +9,7 @@
 #   make run CMD='...' [KVER=]   boot a lab guest, run the shell command CMD in it
 #   make vm [KVER=]              interactive lab guest on the serial console
 #   make check [KVER=]           every check on every kernel of scripts/kernels.conf
-#   make bench [KVER=]           the cost of tracing: throughput unloaded / idle / tracing
+#   make bench [KVER=]           the cost of tracing (CPU per MiB: unloaded, idle, zcopy, bpftrace)
 #   make docs                    Documentation/ with Sphinx into build/docs/html
 #   make demo-doc                regenerate Documentation/demo/*.txt with `make demo`
 #   make generate                regenerate the UAPI header and policies from the YNL spec
@@ -78,7 +78,8 @@ check: deps
 	@$(LAB)/lab-check $(if $(filter-out undefined,$(origin KVER)),$(KVER))
 
 bench: module cli
-	@LAB_PASSENV="$$LAB_PASSENV BENCH_RUNS BENCH_SIZE" \
+	@LAB_ICOUNT=$${LAB_ICOUNT:-1} LAB_TIMEOUT=$${LAB_TIMEOUT:-900} \
+		LAB_PASSENV="$$LAB_PASSENV LAB_ICOUNT BENCH_RUNS BENCH_SIZE BENCH_LOOPS BENCH_HOOK_RUNS BENCH_MEM_SESSIONS BENCH_WARM BENCH_ARMS" \
 		$(LAB)/lab-run $(LAB_KVER) $(call shquote,$(CURDIR)/$(LAB)/lab-bench)
 
 docs: deps

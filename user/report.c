@@ -229,6 +229,12 @@ static const char *status_name(int st)
 }
 
 /* Bytes per second of a transfer, NaN when it took no time. */
+/* @ns spent on @bytes, per MiB. */
+static uint64_t per_mib(uint64_t ns, uint64_t bytes)
+{
+	return (uint64_t)((double)ns * 1048576.0 / (double)bytes);
+}
+
 double report_rate(const struct zc_run_res *r)
 {
 	return r->elapsed_ns ? (double)r->bytes * 1e9 / (double)r->elapsed_ns : NAN;
@@ -310,7 +316,7 @@ static void report_detail(FILE *f, const struct zc_run_res *r)
 
 void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r)
 {
-	char sz[32], el[32], rate[32];
+	char sz[32], el[32], rate[32], cpu[32];
 	struct zc_derived dv;
 
 	fprintf(f, "zcopy run %s: %s -> %s, %s chunks, cache %s\n", d->method,
@@ -323,6 +329,14 @@ void report_run(FILE *f, const struct zc_run_desc *d, const struct zc_run_res *r
 		" calls, %s, %s\n", fmt_bytes(sz, sizeof(sz), r->bytes), r->bytes,
 		r->calls, fmt_ns(el, sizeof(el), r->elapsed_ns),
 		fmt_rate(rate, sizeof(rate), report_rate(r)));
+	if (r->cpu_ns && r->bytes)
+		fprintf(f, "  CPU time      %s, %s per MiB (the transfer process)\n",
+			fmt_ns(el, sizeof(el), r->cpu_ns),
+			fmt_ns(cpu, sizeof(cpu), per_mib(r->cpu_ns, r->bytes)));
+	if (r->machine_busy_ns && r->bytes)
+		fprintf(f, "  CPU busy      %s, %s per MiB (the whole machine)\n",
+			fmt_ns(el, sizeof(el), r->machine_busy_ns),
+			fmt_ns(cpu, sizeof(cpu), per_mib(r->machine_busy_ns, r->bytes)));
 	report_zc(f, r);
 	if (r->note[0])
 		fprintf(f, "  note: %s\n", r->note);
@@ -428,6 +442,14 @@ void report_result_json(struct jw *w, const struct zc_run_res *r)
 	jw_u64(w, "bytes", r->bytes);
 	jw_u64(w, "calls", r->calls);
 	jw_u64(w, "elapsed_ns", r->elapsed_ns);
+	if (r->cpu_ns)
+		jw_u64(w, "cpu_ns", r->cpu_ns);
+	else
+		jw_null(w, "cpu_ns");
+	if (r->machine_busy_ns)
+		jw_u64(w, "machine_busy_ns", r->machine_busy_ns);
+	else
+		jw_null(w, "machine_busy_ns");
 	jw_u64(w, "retrans_bytes", r->retrans_bytes);
 	jw_u64(w, "unacked_bytes", r->unacked_bytes);
 	jw_dbl(w, "bytes_per_second", report_rate(r), 0);

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <linux/sockios.h>
 
+#include "cputime.h"
 #include "methods.h"
 #include "opts.h"
 #include "output.h"
@@ -541,6 +542,8 @@ struct window {
 	uint32_t id;
 	bool taken;		/* the loop's counters were read */
 	uint64_t syscalls, vol, invol;
+	uint64_t cpu0;		/* the child's CPU time at the start */
+	uint64_t busy0;		/* the machine's busy time at the start */
 	int err;
 };
 
@@ -561,6 +564,18 @@ static void take_window(const struct zc_run_cfg *cfg, struct zc_child *c,
 			w->invol = v[ZCOPY_COUNTER_CTX_SWITCHES_INVOL];
 		}
 		zc_info_free(&info);
+	}
+	if (w->cpu0 != ZC_CPU_UNKNOWN) {
+		uint64_t t = zc_task_cpu_ns(c->pid);
+
+		if (t != ZC_CPU_UNKNOWN && t >= w->cpu0)
+			w->res->cpu_ns = t - w->cpu0;
+	}
+	if (w->busy0 != ZC_CPU_UNKNOWN) {
+		uint64_t t = zc_machine_busy_ns();
+
+		if (t != ZC_CPU_UNKNOWN && t >= w->busy0)
+			w->res->machine_busy_ns = t - w->busy0;
 	}
 	w->taken = true;
 	kill(c->pid, SIGCONT);
@@ -693,7 +708,8 @@ static bool wait_stopped(pid_t pid)
 static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 		   struct xfer_shared *sh, struct zc_run_res *res)
 {
-	struct window w = { .res = res };
+	struct window w = { .res = res, .cpu0 = ZC_CPU_UNKNOWN,
+			    .busy0 = ZC_CPU_UNKNOWN };
 	int err = 0;
 
 	if (!wait_stopped(c->pid)) {
@@ -712,6 +728,8 @@ static int measure(const struct zc_run_cfg *cfg, struct zc_child *c,
 			return err;
 		}
 	}
+	w.cpu0 = zc_task_cpu_ns(c->pid);
+	w.busy0 = zc_machine_busy_ns();
 	kill(c->pid, SIGCONT);
 	wait_exit(cfg, c, sh, &w);
 	zc_child_reap(c, NULL);

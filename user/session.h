@@ -70,6 +70,8 @@ struct zc_run_res {
 	uint64_t cache_resident;	/* of which still cached; -1: unknown */
 	char dest[80];			/* the address connected to */
 	uint64_t bytes, calls, elapsed_ns;
+	uint64_t cpu_ns;		/* CPU time of the loop; 0: unknown */
+	uint64_t machine_busy_ns;	/* every CPU's busy time then; 0: unknown */
 	uint64_t zc_completions, zc_copied;
 	uint64_t retrans_bytes;		/* TCP sent these again */
 	uint64_t unacked_bytes;		/* not acknowledged when we stopped waiting */
