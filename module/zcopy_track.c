@@ -59,6 +59,11 @@ struct zc_sockent {
 
 static DEFINE_HASHTABLE(zc_sock_tbl, 8);
 static DEFINE_SPINLOCK(zc_sock_lock);
+/*
+ * Entries in zc_sock_tbl, written under zc_sock_lock. The hot paths (every
+ * transmit, every skb copy) test it rather than hash_empty(), which reads
+ * buckets until a used one: all 256 of them while no session has a socket.
+ */
 static unsigned int zc_nsock;
 
 struct zc_bioent {
@@ -505,7 +510,7 @@ bool zc_sock_owner(const struct sock *sk, struct zc_sids *out)
 	unsigned int i;
 
 	memset(out, 0, sizeof(*out));
-	if (!sk || hash_empty(zc_sock_tbl))
+	if (!sk || !READ_ONCE(zc_nsock))
 		return false;
 	e = zc_sock_find(sk);
 	if (!e)
@@ -553,8 +558,8 @@ void zc_sock_claim(struct sock *sk)
 		/* Checked under the lock: no dead session gets in. */
 		fit = zc_sids_merge(&n->sids, &l);
 		if (!zc_sids_empty(&n->sids)) {
-			zc_nsock++;
 			hash_add_rcu(zc_sock_tbl, &n->node, (unsigned long)sk);
+			WRITE_ONCE(zc_nsock, zc_nsock + 1);
 			n = NULL;
 		}
 	} else if (e) {
@@ -572,7 +577,7 @@ static void zc_sock_del_locked(struct zc_sockent *e)
 {
 	lockdep_assert_held(&zc_sock_lock);
 	hash_del_rcu(&e->node);
-	zc_nsock--;
+	WRITE_ONCE(zc_nsock, zc_nsock - 1);
 	kfree_rcu(e, rcu);
 }
 
@@ -587,7 +592,7 @@ void zc_sock_release(const struct sock *sk)
 	struct zc_sockent *e;
 	unsigned long flags;
 
-	if (hash_empty(zc_sock_tbl))
+	if (!READ_ONCE(zc_nsock))
 		return;
 	spin_lock_irqsave(&zc_sock_lock, flags);
 	e = zc_sock_find(sk);
