@@ -65,6 +65,15 @@ py "stats -j: version 1" "$T/stats.json" "assert d['version'] == 1 and d['max_se
 # --- every SG-on method within the textbook ------------------------------
 # The disk's own count of sectors read (/sys/block/DEV/stat, field 3).
 sectors() { read -r _ _ r _ <"/sys/block/$DISK/stat"; echo "$r"; }
+# until_listening PORT: the peer namespace listens on PORT, or 30 s went
+# by. A fixed 1 s was not always enough for python to start there beside
+# another guest, and a demo refused its connection ended at once.
+until_listening() {
+	ul=0
+	until ip netns exec "$ZCOPY_PEER_NS" ss -Hltn "sport = :$1" | grep -q . || [ $ul -ge 300 ]; do
+		sleep 0.1; ul=$((ul + 1))
+	done
+}
 d0=$(sectors)
 "$ZCOPY" demo -j --check --sg on --size "$SIZE" --file "$F" --create >"$T/demo.json" 2>"$T/demo.err"
 ok $? "demo --check --sg on: every method within tolerance"
@@ -133,7 +142,7 @@ check "scatter-gather restored" sh -c "ethtool -k $ZCOPY_DEV | grep -q '^scatter
 ip netns exec "$ZCOPY_PEER_NS" "$PYTHON" -c 'import socket,time
 s=socket.socket(); s.bind(("'"$ZCOPY_PEER_ADDR"'", 7777)); s.listen(); time.sleep(60)' &
 L=$!
-sleep 1
+until_listening 7777
 "$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --file "$ZCOPY_DISK_DIR/big.dat" --create \
 	--peer "$ZCOPY_PEER_ADDR:7777" >/dev/null 2>&1 &
 D=$!
@@ -296,10 +305,10 @@ assert [m['expected']['mode_switches_book'] for m in d['methods']] == [4, 4, 2]"
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
 		L=$!
-		sleep 1
+		until_listening 7778
 		"$ZCOPY" demo --sg off --methods sendfile --warm --size 64M --create \
 			--file "$ZCOPY_DISK_DIR/i10big.dat" --peer "$ZCOPY_PEER_ADDR:7778" \
-			>/dev/null 2>"$T/i10sig.err" &
+			>"$T/i10sig.out" 2>"$T/i10sig.err" &
 		D=$!
 		i=0 off=0
 		while [ $i -lt 300 ] && kill -0 "$D" 2>/dev/null; do
@@ -310,7 +319,7 @@ s.bind(("'"$ZCOPY_PEER_ADDR"'", 7778)); s.listen(); time.sleep(60)' &
 		check "i10: demo --sg off turned SG off (before SIG$sig)" sh -c '
 			[ "$1" = 1 ] && exit 0
 			echo "after $2 polls: demo $(kill -0 "$3" 2>/dev/null && echo running || echo gone)"
-			cat "$4"; exit 1' - "$off" "$i" "$D" "$T/i10sig.err"
+			cat "$4" "$5"; exit 1' - "$off" "$i" "$D" "$T/i10sig.err" "$T/i10sig.out"
 		kill -"$sig" "$D"
 		wait "$D"
 		i=0
