@@ -442,14 +442,9 @@ void report_result_json(struct jw *w, const struct zc_run_res *r)
 	jw_u64(w, "bytes", r->bytes);
 	jw_u64(w, "calls", r->calls);
 	jw_u64(w, "elapsed_ns", r->elapsed_ns);
-	if (r->cpu_ns)
-		jw_u64(w, "cpu_ns", r->cpu_ns);
-	else
-		jw_null(w, "cpu_ns");
-	if (r->machine_busy_ns)
-		jw_u64(w, "machine_busy_ns", r->machine_busy_ns);
-	else
-		jw_null(w, "machine_busy_ns");
+	u64_or_null(w, "cpu_ns", r->cpu_ns, r->cpu_ns);
+	u64_or_null(w, "machine_busy_ns", r->machine_busy_ns,
+		    r->machine_busy_ns);
 	jw_u64(w, "retrans_bytes", r->retrans_bytes);
 	jw_u64(w, "unacked_bytes", r->unacked_bytes);
 	jw_dbl(w, "bytes_per_second", report_rate(r), 0);
